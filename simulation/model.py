@@ -1,0 +1,183 @@
+"""The co-creation model: a Mesa model whose rules run vectorised over state arrays.
+
+    >>> from simulation import CoCreationModel
+    >>> model = CoCreationModel(governance_mode="npm", steering_intensity=0.9, n_citizens=300, seed=1)
+    >>> for _ in range(12):
+    ...     model.step()
+    >>> frame = model.datacollector.get_model_vars_dataframe()
+
+One month is one step. Each step runs the ten processes of MODEL.md in order (see
+:meth:`CoCreationModel.step`), then records every indicator in Mesa's DataCollector.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mesa
+import networkx as nx
+import numpy as np
+
+from . import submodels as sm
+from .agents import Association, Citizen, Staff, Volunteer
+from .indicators import INDICATORS, compute_indicators
+from .parameters import ParameterError, Parameters, coerce_value, make_parameters
+from .state import CHANNEL_NAMES, RELATIONS, initial_world
+
+#: Independent random streams, one per process that draws (common random numbers): each is
+#: a child of the run's SeedSequence, so turning one mechanism off leaves the others' draws
+#: as they were. New streams go at the end so existing ones keep their numbers.
+STREAMS = ("network", "population", "contribution", "recruitment", "ties")
+
+
+def seed_from_rng(rng: Any) -> int:
+    """The integer seed for Mesa's ``rng=`` argument (an int, a SeedSequence or a Generator)."""
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        return int(rng)
+    if isinstance(rng, np.random.SeedSequence):
+        return int(rng.generate_state(2, np.uint64)[0] >> np.uint64(1))
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(0, 2**63 - 1))
+    raise ParameterError(f"rng = {rng!r} is not allowed: expected an integer seed, a SeedSequence or a Generator")
+
+
+def _reporter(name: str):
+    def report(model: CoCreationModel) -> float:
+        return model.indicators[name]
+
+    report.__name__ = name
+    return report
+
+
+class CoCreationModel(mesa.Model):
+    """Co-creation between a municipality and civil society (see docs/ODD.md).
+
+    Args:
+        rng: Mesa's seed argument; an int (or SeedSequence/Generator) used as the run's
+            ``seed``. Give either ``rng`` or ``seed``.
+        **kwargs: any parameter of :class:`~simulation.parameters.Parameters`, e.g.
+            ``governance_mode="npm"``, ``steering_intensity=0.9``, ``n_citizens=500``,
+            ``policy_schedule=[{"step": 24, "steering_intensity": 0.9}]``. Unknown names and
+            values out of range raise :class:`~simulation.parameters.ParameterError`.
+    """
+
+    def __init__(self, rng: Any = None, parameters: Parameters | None = None, **kwargs: Any) -> None:
+        if rng is not None:
+            seed = seed_from_rng(rng)
+            if kwargs.get("seed") not in (None, seed):
+                raise ParameterError(f"give either rng ({rng!r}) or seed ({kwargs['seed']!r}), not both")
+            kwargs["seed"] = seed
+        if parameters is not None:
+            if kwargs:
+                parameters = make_parameters(**{**parameters.to_dict(), **kwargs})
+        else:
+            parameters = make_parameters(**kwargs)
+        self.parameters: Parameters = parameters
+        #: The levers in force now (the policy schedule and :meth:`set_lever` change them).
+        self.p: Parameters = parameters
+        super().__init__(rng=parameters.seed)
+        root = np.random.SeedSequence(parameters.seed)
+        self.streams = {name: np.random.default_rng(child) for name, child in zip(STREAMS, root.spawn(len(STREAMS)), strict=True)}
+        self.world = initial_world(parameters, self.streams["network"], self.streams["population"])
+        self.lever_log: list[tuple[int, str, Any]] = []
+
+        self.citizen_agents = np.empty(parameters.n_citizens, dtype=object)
+        vol = self.world.citizens.volunteer
+        for i in range(parameters.n_citizens):
+            self.citizen_agents[i] = (Volunteer if vol[i] else Citizen)(self, i)
+        self.association_agents = [Association(self, i) for i in range(parameters.n_associations)]
+        self.staff_agents = [Staff(self, i) for i in range(parameters.n_staff)]
+
+        # month 0: what the starting state looks like under the starting levers
+        sm.perceive_steering(self.world, self.p)
+        sm.produce_outcomes(self.world, self.p)
+        self.indicators: dict[str, float] = compute_indicators(self.world)
+        self.datacollector = mesa.DataCollector(model_reporters={k: _reporter(k) for k in INDICATORS})
+        self.datacollector.collect(self)
+
+    # --- the month ---------------------------------------------------------------------
+    def step(self) -> None:
+        """One month: the ten processes in MODEL.md's order, then the indicators."""
+        W, s = self.world, self.streams
+        self.apply_policy()                                   # 1. policy schedule
+        sm.perceive_steering(W, self.p)                       # 2. steering felt
+        sm.crowd_motivation(W, self.p)                        # 3. motivation crowding
+        was_volunteer = W.citizens.volunteer.copy()
+        sm.contribute_and_quit(W, self.p, s["contribution"])  # 4. contribution and quitting
+        sm.recruit_by_asking(W, self.p, s["recruitment"])     # 5. recruitment
+        self._sync_roles(was_volunteer)
+        sm.update_ties(W, self.p, s["ties"])                  # 6. ties
+        sm.update_trust(W, self.p)                            # 7. trust
+        sm.update_staff_threat(W, self.p)                     # 8. staff threat
+        sm.drift_associations(W, self.p)                      # 9. associations
+        sm.produce_outcomes(W, self.p)                        # 10. outcomes and synergy
+        self.indicators = compute_indicators(W)
+        self.datacollector.collect(self)
+        if self.steps >= self.parameters.steps:
+            self.running = False
+
+    def apply_policy(self) -> None:
+        """1. Policy: apply the lever changes scheduled for this month."""
+        for change in self.parameters.policy_schedule:
+            if change.step == self.steps:
+                self.p = self.p.with_levers(**dict(change.changes))
+                self.lever_log.extend((self.steps, k, v) for k, v in change.changes)
+
+    def set_lever(self, name: str, value: Any) -> None:
+        """Change a lever now, during a run (the browser's live control); validated like any parameter."""
+        self.p = self.p.with_levers(**{name: coerce_value(name, value)})
+        self.lever_log.append((self.steps, name, getattr(self.p, name)))
+
+    def _sync_roles(self, was_volunteer: np.ndarray) -> None:
+        """Switch the agent views of citizens who joined or quit between Citizen and Volunteer."""
+        now = self.world.citizens.volunteer
+        for i in np.flatnonzero(now != was_volunteer):
+            agent = self.citizen_agents[i]
+            uid = agent.unique_id
+            self.deregister_agent(agent)
+            agent.__class__ = Volunteer if now[i] else Citizen
+            self.register_agent(agent)
+            agent.unique_id = uid
+
+    # --- results and exports -------------------------------------------------------------
+    def results(self):
+        """The run so far as a tidy table: one row per month, indicator columns, seed and mode."""
+        frame = self.datacollector.get_model_vars_dataframe()
+        frame.insert(0, "step", np.arange(len(frame)))
+        frame.insert(1, "seed", self.parameters.seed)
+        frame.insert(2, "governance_mode", self.parameters.governance_mode)
+        return frame.reset_index(drop=True)
+
+    def network_snapshot(self) -> nx.Graph:
+        """The current network as a networkx graph.
+
+        Nodes ``c<i>`` (citizens; kind ``citizen`` or ``volunteer``), ``a<j>`` (associations)
+        and ``s<k>`` (staff) carry ``kind`` and ``group``; edges carry ``tie_type``
+        (``bonding``/``bridging`` between citizens, ``membership``, ``working``) and ``weight``.
+        """
+        W = self.world
+        c, a, T = W.citizens, W.associations, W.ties
+        G = nx.Graph()
+        for i in range(c.n):
+            G.add_node(f"c{i}", kind="volunteer" if c.volunteer[i] else "citizen", group=int(c.group[i]),
+                       vulnerable=bool(c.vulnerable[i]), trust=float(c.trust_municipality[i]),
+                       recruited_by=CHANNEL_NAMES[int(c.channel[i])])
+        for j in range(a.n):
+            G.add_node(f"a{j}", kind="association", group=int(a.group[j]), orientation=float(a.orientation[j]),
+                       relation=RELATIONS[int(a.relation[j])])
+        for k in range(W.staff.n):
+            G.add_node(f"s{k}", kind="staff", group=-1, control=float(W.staff.control[k]))
+        cross = c.group[T.u] != c.group[T.v]
+        G.add_edges_from(
+            (f"c{u}", f"c{v}", {"tie_type": "bridging" if x else "bonding", "weight": float(w)})
+            for u, v, w, x in zip(T.u.tolist(), T.v.tolist(), T.w.tolist(), cross.tolist(), strict=True)
+        )
+        for i in np.flatnonzero(c.volunteer):
+            G.add_edge(f"c{i}", f"a{c.association[i]}", tie_type="membership", weight=1.0)
+        for j in range(a.n):
+            G.add_edge(f"a{j}", f"s{a.staff[j]}", tie_type="working", weight=float(a.partner_trust[j]))
+        return G
+
+    def write_graphml(self, path) -> None:
+        """Write :meth:`network_snapshot` as GraphML (for Gephi and other tools)."""
+        nx.write_graphml(self.network_snapshot(), path)

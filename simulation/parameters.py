@@ -1,0 +1,350 @@
+"""Every parameter of the model, declared once: type, default, allowed range, meaning.
+
+These declarations are the single source for validation, the command line, the ODD
+parameter table and the browser sliders. A governance mode is a named preset of lever
+values and nothing more (see :data:`GOVERNANCE_MODES`).
+
+Use :func:`make_parameters` to build a validated :class:`Parameters` from keyword
+arguments; it applies the governance mode's preset first and then any override.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Parameter kinds, in the order they are documented.
+KINDS = ("run", "population", "lever", "behaviour")
+
+
+class ParameterError(ValueError):
+    """A parameter name or value is not valid; the message names both and what is allowed."""
+
+
+def _param(default, lo=None, hi=None, *, meaning: str, kind: str, choices=None, unit: str = ""):
+    return field(
+        default=default,
+        metadata={"range": (lo, hi), "meaning": meaning, "kind": kind, "choices": choices, "unit": unit},
+    )
+
+
+@dataclass(frozen=True)
+class PolicyChange:
+    """A scheduled change of levers: at the start of month ``step`` the levers take these values."""
+
+    step: int
+    changes: tuple[tuple[str, Any], ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The change as a flat mapping with its step, as written in scenario files."""
+        return {"step": self.step, **dict(self.changes)}
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """All parameters of one run. Frozen: a run's levers change only via the policy schedule."""
+
+    # --- run -------------------------------------------------------------------------------
+    seed: int = _param(1, 0, 2**63 - 1, meaning="root seed of every random stream of the run", kind="run")
+    steps: int = _param(120, 1, 100_000, meaning="horizon in monthly steps (120 = 10 years)", kind="run", unit="months")
+
+    # --- population and initial conditions ------------------------------------------------
+    n_citizens: int = _param(1000, 10, 10_000_000, meaning="number of citizens (volunteers are citizens in a role)", kind="population")
+    n_associations: int = _param(25, 1, 1_000_000, meaning="number of voluntary associations", kind="population")
+    n_staff: int = _param(10, 1, 1_000_000, meaning="number of municipal staff working with associations", kind="population")
+    n_groups: int = _param(4, 1, 64, meaning="number of social groups G (ties within a group are bonding, across are bridging)", kind="population")
+    mean_degree: float = _param(10.0, 1.0, 200.0, meaning="mean number of social ties per citizen at the start", kind="population", unit="ties")
+    homophily: float = _param(0.8, 0.0, 1.0, meaning="share of initial ties within one's own group (bonding vs bridging balance)", kind="population")
+    vulnerable_share: float = _param(0.15, 0.0, 1.0, meaning="share of citizens who are vulnerable (higher needs, harder to reach)", kind="population")
+    initial_volunteering: float = _param(0.35, 0.0, 1.0, meaning="share of citizens volunteering at the start", kind="population")
+    initial_generalised_trust: float = _param(0.7, 0.0, 1.0, meaning="mean generalised trust at the start", kind="population")
+    initial_trust_municipality: float = _param(0.65, 0.0, 1.0, meaning="mean trust in the municipality at the start", kind="population")
+    trust_spread: float = _param(0.1, 0.0, 0.5, meaning="standard deviation of initial trust between citizens", kind="population")
+    baseline_motivation: float = _param(0.55, 0.0, 1.0, meaning="mean personal baseline of intrinsic motivation to contribute", kind="population")
+    motivation_spread: float = _param(0.15, 0.0, 0.5, meaning="standard deviation of baseline motivation between citizens", kind="population")
+
+    # --- governance levers (a mode is a preset of these) -----------------------------------
+    governance_mode: str = _param("npg", meaning="named preset of the levers below: hierarchy, npm (supplier) or npg (partner)", kind="lever", choices=("hierarchy", "npm", "npg"))
+    steering_intensity: float = _param(0.2, 0.0, 1.0, meaning="municipal control over how associations and volunteers do their work", kind="lever")
+    facilitation: float = _param(0.7, 0.0, 1.0, meaning="support, dialogue and infrastructure the municipality offers", kind="lever")
+    quick_results_pressure: float = _param(0.2, 0.0, 1.0, meaning="pressure for quick, visible results (short time horizon)", kind="lever")
+    sense_making: float = _param(0.7, 0.0, 1.0, meaning="investment in shared sense-making and a shared task", kind="lever")
+    threat_sensitivity: float = _param(0.5, 0.0, 1.0, meaning="how strongly staff feel volunteer substitution threatens their job and professionalism", kind="lever")
+    targeting: float = _param(0.7, 0.0, 1.0, meaning="outreach: 0 group-specific (same group, easy recruits), 1 inclusive (other groups, vulnerable)", kind="lever")
+    contract_competition: float = _param(0.1, 0.0, 1.0, meaning="competition between associations for municipal contracts (organisational egoism)", kind="lever")
+    linear_thinking: bool = _param(False, meaning="if true, experience of collaboration is not fed back into plans (complementarity is not learned)", kind="lever")
+    relation_offered: str = _param("partnership", meaning="relation the municipality offers associations", kind="lever", choices=("none", "supplier", "partnership"))
+    volunteer_substitution: float = _param(0.1, 0.0, 1.0, meaning="how far volunteers are used as labour for pre-defined core staff tasks", kind="lever")
+
+    # --- behaviour (mechanism strengths) ---------------------------------------------------
+    coordination_gain: float = _param(0.6, 0.0, 5.0, meaning="maximum gain in what an hour achieves from coordination by steering", kind="behaviour")
+    coordination_scale: float = _param(0.15, 0.01, 1.0, meaning="steering at which coordination reaches 63 % of its gain (diminishing returns)", kind="behaviour")
+    control_tolerance: float = _param(0.3, 0.0, 1.0, meaning="perceived control below which control does no harm (kappa*)", kind="behaviour")
+    control_buffering: float = _param(0.4, 0.0, 1.0, meaning="how much an association's autonomy, and separately its trust in staff, soften the control it perceives", kind="behaviour")
+    crowding_in_rate: float = _param(0.04, 0.0, 1.0, meaning="a_in: monthly rise of motivation per unit of perceived support", kind="behaviour")
+    crowding_out_rate: float = _param(0.25, 0.0, 2.0, meaning="a_out: monthly fall of motivation per unit of control above tolerance", kind="behaviour")
+    personal_relation_crowding: float = _param(0.5, 0.0, 2.0, meaning="extra crowding out for volunteers recruited through a personal relation", kind="behaviour")
+    motivation_drift_volunteer: float = _param(0.01, 0.0, 1.0, meaning="monthly drift of a volunteer's motivation toward their baseline", kind="behaviour")
+    motivation_drift_citizen: float = _param(0.04, 0.0, 1.0, meaning="monthly drift of a non-volunteer's motivation toward their baseline", kind="behaviour")
+    max_hours: float = _param(16.0, 0.0, 200.0, meaning="hours a month given by a fully motivated, fully autonomous volunteer", kind="behaviour", unit="h/month")
+    quit_motivation_threshold: float = _param(0.2, 0.0, 1.0, meaning="motivation below which a volunteer quits", kind="behaviour")
+    base_quit_rate: float = _param(0.008, 0.0, 1.0, meaning="monthly probability of quitting for life reasons", kind="behaviour")
+    quit_trust_autonomy_rate: float = _param(0.04, 0.0, 1.0, meaning="extra monthly quitting probability at zero trust and zero autonomy", kind="behaviour")
+    asks_per_volunteer: float = _param(0.25, 0.0, 10.0, meaning="mean number of contacts a volunteer asks to join per month", kind="behaviour")
+    outreach_per_member: float = _param(0.05, 0.0, 10.0, meaning="asks an association makes per month per member through outreach", kind="behaviour")
+    join_probability: float = _param(0.5, 0.0, 1.0, meaning="highest probability that an asked, ready citizen joins", kind="behaviour")
+    join_readiness_midpoint: float = _param(0.55, 0.0, 1.0, meaning="readiness (mean of motivation and generalised trust) at which joining is half its maximum", kind="behaviour")
+    join_readiness_steepness: float = _param(12.0, 0.0, 100.0, meaning="how steeply joining rises with readiness", kind="behaviour")
+    vulnerable_barrier: float = _param(0.5, 0.0, 1.0, meaning="how much less likely a vulnerable citizen is to join when the asking association's outreach is not inclusive", kind="behaviour")
+    self_join_rate: float = _param(0.004, 0.0, 1.0, meaning="monthly probability that a ready citizen joins on own initiative", kind="behaviour")
+    tie_strengthening: float = _param(0.1, 0.0, 1.0, meaning="monthly strengthening of a tie between two people active in the same association", kind="behaviour")
+    tie_decay: float = _param(0.005, 0.0, 1.0, meaning="monthly relative decay of a tie without shared activity", kind="behaviour")
+    tie_formation_rate: float = _param(0.05, 0.0, 1.0, meaning="monthly probability that a volunteer forms a new tie with a co-volunteer", kind="behaviour")
+    tie_drop_threshold: float = _param(0.02, 0.0, 1.0, meaning="tie weight below which a tie is lost", kind="behaviour")
+    trust_gain_rate: float = _param(0.02, 0.0, 1.0, meaning="monthly rate at which trust in the municipality rises toward better experience", kind="behaviour")
+    trust_loss_ratio: float = _param(3.0, 1.0, 20.0, meaning="how many times faster trust falls than it rises (Slovic 1993)", kind="behaviour")
+    trust_diffusion: float = _param(0.05, 0.0, 1.0, meaning="monthly pull of trust in the municipality toward contacts' trust", kind="behaviour")
+    generalised_trust_rate: float = _param(0.004, 0.0, 1.0, meaning="monthly rate at which generalised trust moves toward the level set by volunteering around one", kind="behaviour")
+    generalised_trust_floor: float = _param(0.2, 0.0, 1.0, meaning="level generalised trust drifts to with no volunteering in or around one", kind="behaviour")
+    volunteering_reference: float = _param(0.5, 0.01, 1.0, meaning="exposure to volunteering (own and contacts') at which generalised trust's target reaches 1", kind="behaviour")
+    partner_trust_rate: float = _param(0.05, 0.0, 1.0, meaning="monthly rate at which staff-association trust rises toward experience", kind="behaviour")
+    threat_rate: float = _param(0.1, 0.0, 1.0, meaning="monthly rate at which staff threat moves toward its target", kind="behaviour")
+    threat_control_weight: float = _param(0.5, 0.0, 1.0, meaning="how much felt threat raises the control staff exert", kind="behaviour")
+    contract_control: float = _param(0.15, 0.0, 1.0, meaning="control added by output measurement in a supplier contract", kind="behaviour")
+    association_drift_rate: float = _param(0.03, 0.0, 1.0, meaning="monthly rate of association drift in orientation, autonomy, openness and cooperation", kind="behaviour")
+    understanding_rate: float = _param(0.03, 0.0, 1.0, meaning="monthly rate at which shared understanding moves toward its target (time, time, time)", kind="behaviour")
+    complementarity: float = _param(0.5, 0.0, 5.0, meaning="gamma at the start: how much municipal and civil output complement each other", kind="behaviour")
+    complementarity_max: float = _param(2.0, 0.0, 10.0, meaning="highest complementarity reached by learning from collaboration", kind="behaviour")
+    synergy_learning_rate: float = _param(0.02, 0.0, 1.0, meaning="monthly rate of learning complementarity from collaboration quality", kind="behaviour")
+    staff_service_capacity: float = _param(1.0, 0.0, 100.0, meaning="municipal output per citizen per month with no control overhead", kind="behaviour", unit="units/citizen")
+    control_cost: float = _param(0.2, 0.0, 1.0, meaning="share of staff output lost to exerting full control", kind="behaviour")
+    hour_value: float = _param(0.1, 0.0, 10.0, meaning="output units of one volunteer hour at baseline effectiveness", kind="behaviour", unit="units/h")
+    quick_results_boost: float = _param(0.3, 0.0, 2.0, meaning="extra visible service output per hour under full pressure for quick results", kind="behaviour")
+
+    # --- scheduled lever changes ------------------------------------------------------------
+    policy_schedule: tuple[PolicyChange, ...] = field(
+        default=(),
+        metadata={"range": (None, None), "kind": "schedule", "choices": None, "unit": "",
+                  "meaning": "lever changes at given months, e.g. steering raised at 24, lowered at 60"},
+    )
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            if f.name == "policy_schedule":
+                continue
+            _check_value(f, getattr(self, f.name))
+        for change in self.policy_schedule:
+            if not isinstance(change, PolicyChange):
+                raise ParameterError(f"policy_schedule: expected PolicyChange entries, got {change!r}")
+            if not 1 <= change.step <= self.steps:
+                raise ParameterError(
+                    f"policy_schedule: a change at step {change.step} lies outside the run's horizon "
+                    f"(allowed: 1 to steps = {self.steps})"
+                )
+            for name, value in change.changes:
+                spec = FIELDS.get(name)
+                if spec is None or spec.metadata["kind"] != "lever":
+                    raise ParameterError(
+                        f"policy_schedule (step {change.step}): {name!r} is not a lever; levers: {', '.join(LEVERS)}"
+                    )
+                _check_value(spec, value)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain mapping of every parameter (the schedule as a list of flat tables)."""
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        d["policy_schedule"] = [c.as_dict() for c in self.policy_schedule]
+        return d
+
+    def levers(self) -> dict[str, Any]:
+        """The current lever values."""
+        return {name: getattr(self, name) for name in LEVERS}
+
+    def with_levers(self, **changes: Any) -> Parameters:
+        """A copy with levers changed; setting ``governance_mode`` applies its preset first."""
+        for name in changes:
+            if name not in LEVERS:
+                raise ParameterError(f"{name!r} is not a lever{_suggest(name, LEVERS)}; levers: {', '.join(LEVERS)}")
+        values = {}
+        if "governance_mode" in changes:
+            mode = coerce_value("governance_mode", changes["governance_mode"])
+            values.update(GOVERNANCE_MODES[mode])
+        values.update({k: coerce_value(k, v) for k, v in changes.items()})
+        return dataclasses.replace(self, **values)
+
+
+FIELDS: dict[str, dataclasses.Field] = {f.name: f for f in dataclasses.fields(Parameters)}
+LEVERS: tuple[str, ...] = tuple(n for n, f in FIELDS.items() if f.metadata["kind"] == "lever")
+
+#: Governance modes: named presets of lever values (MODEL.md, "Governance modes").
+GOVERNANCE_MODES: dict[str, dict[str, Any]] = {
+    "hierarchy": dict(
+        governance_mode="hierarchy", steering_intensity=0.7, facilitation=0.15, quick_results_pressure=0.3,
+        sense_making=0.2, threat_sensitivity=0.5, targeting=0.3, contract_competition=0.0,
+        linear_thinking=True, relation_offered="none", volunteer_substitution=0.1,
+    ),
+    "npm": dict(
+        governance_mode="npm", steering_intensity=0.6, facilitation=0.2, quick_results_pressure=0.7,
+        sense_making=0.2, threat_sensitivity=0.5, targeting=0.3, contract_competition=0.7,
+        linear_thinking=True, relation_offered="supplier", volunteer_substitution=0.6,
+    ),
+    "npg": dict(
+        governance_mode="npg", steering_intensity=0.2, facilitation=0.7, quick_results_pressure=0.2,
+        sense_making=0.7, threat_sensitivity=0.5, targeting=0.7, contract_competition=0.1,
+        linear_thinking=False, relation_offered="partnership", volunteer_substitution=0.1,
+    ),
+}
+
+
+def _suggest(name: str, names: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.5)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def allowed(name: str) -> str:
+    """Human description of the allowed values of parameter ``name``."""
+    f = FIELDS[name]
+    if f.metadata["choices"]:
+        return "one of " + ", ".join(repr(c) for c in f.metadata["choices"])
+    if f.type in ("bool", bool):
+        return "true or false"
+    lo, hi = f.metadata["range"]
+    kind = "a whole number" if f.type in ("int", int) else "a number"
+    return f"{kind} from {lo} to {hi}"
+
+
+def _check_value(f: dataclasses.Field, value: Any) -> None:
+    name, typ = f.name, f.type
+    bad = ParameterError(f"parameter {name!r} = {value!r} is not allowed: expected {allowed(name)}")
+    if typ in ("bool", bool):
+        if not isinstance(value, bool):
+            raise bad
+        return
+    if typ in ("str", str):
+        if value not in f.metadata["choices"]:
+            raise bad
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise bad
+    if typ in ("int", int) and not isinstance(value, int):
+        raise bad
+    lo, hi = f.metadata["range"]
+    if not (lo <= value <= hi):  # also rejects NaN
+        raise bad
+
+
+def coerce_value(name: str, value: Any) -> Any:
+    """Convert ``value`` to the declared type of parameter ``name`` and check it.
+
+    Accepts the strings a command line or a text box gives (``"0.5"``, ``"true"``, ``"12"``),
+    integral floats for whole-number parameters (a slider's ``10.0``), and ints for floats.
+    Raises :class:`ParameterError` naming the parameter, the value and what is allowed.
+    """
+    if name not in FIELDS or name == "policy_schedule":
+        raise ParameterError(f"unknown parameter {name!r}{_suggest(name, FIELDS)}")
+    f = FIELDS[name]
+    typ = f.type
+    v = value
+    if isinstance(v, str) and typ not in ("str", str):
+        text = v.strip()
+        try:
+            v = tomllib.loads(f"v = {text.lower() if text.lower() in ('true', 'false') else text}")["v"]
+        except tomllib.TOMLDecodeError:
+            raise ParameterError(f"parameter {name!r} = {value!r} is not allowed: expected {allowed(name)}") from None
+    if typ in ("int", int) and isinstance(v, float) and not isinstance(v, bool) and v.is_integer():
+        v = int(v)
+    if typ in ("float", float) and isinstance(v, int) and not isinstance(v, bool):
+        v = float(v)
+    _check_value(f, v)
+    return v
+
+
+def parse_policy_schedule(entries: Iterable[Mapping[str, Any]]) -> tuple[PolicyChange, ...]:
+    """Build a schedule from flat tables like ``{"step": 24, "steering_intensity": 0.9}``."""
+    schedule = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, Mapping):
+            raise ParameterError(f"policy_schedule entry {i + 1}: expected a table with 'step' and levers, got {entry!r}")
+        entry = dict(entry)
+        step = entry.pop("step", None)
+        if isinstance(step, float) and step.is_integer():
+            step = int(step)
+        if not isinstance(step, int) or isinstance(step, bool):
+            raise ParameterError(f"policy_schedule entry {i + 1}: 'step' must be a whole number of months, got {step!r}")
+        if not entry:
+            raise ParameterError(f"policy_schedule entry {i + 1} (step {step}): names no lever to change")
+        for name in entry:
+            if name not in LEVERS:
+                raise ParameterError(
+                    f"policy_schedule entry {i + 1} (step {step}): {name!r} is not a lever"
+                    f"{_suggest(name, LEVERS)}; levers: {', '.join(LEVERS)}"
+                )
+        changes = tuple((k, coerce_value(k, v)) for k, v in entry.items())
+        schedule.append(PolicyChange(step=step, changes=changes))
+    return tuple(sorted(schedule, key=lambda c: c.step))
+
+
+def make_parameters(**kwargs: Any) -> Parameters:
+    """Validated parameters: defaults, then the governance mode's preset, then every override.
+
+    Unknown names are rejected with the closest valid name; values are coerced and checked
+    against their declared range. ``policy_schedule`` may be given as PolicyChange objects or
+    as flat tables (see :func:`parse_policy_schedule`).
+    """
+    unknown = [k for k in kwargs if k not in FIELDS]
+    if unknown:
+        name = unknown[0]
+        raise ParameterError(f"unknown parameter {name!r}{_suggest(name, FIELDS)}")
+    values: dict[str, Any] = {}
+    mode = coerce_value("governance_mode", kwargs.get("governance_mode", FIELDS["governance_mode"].default))
+    values.update(GOVERNANCE_MODES[mode])
+    for k, v in kwargs.items():
+        if k == "policy_schedule":
+            if v is None:
+                v = ()
+            entries = list(v)
+            if all(isinstance(e, PolicyChange) for e in entries):
+                values[k] = tuple(sorted(entries, key=lambda c: c.step))
+            else:
+                values[k] = parse_policy_schedule(entries)
+        elif v is not None or k != "seed":
+            values[k] = coerce_value(k, v)
+    return Parameters(**values)
+
+
+def describe(name: str) -> dict[str, Any]:
+    """Default, allowed values, meaning, kind and unit of one parameter (for CLI, ODD, sliders)."""
+    f = FIELDS[name]
+    return {
+        "name": name,
+        "default": f.default,
+        "allowed": allowed(name) if name != "policy_schedule" else "list of {step, lever = value}",
+        "range": f.metadata["range"],
+        "choices": f.metadata["choices"],
+        "meaning": f.metadata["meaning"],
+        "kind": f.metadata["kind"],
+        "unit": f.metadata["unit"],
+        "type": f.type if isinstance(f.type, str) else f.type.__name__,
+    }
+
+
+def parameter_table_markdown() -> str:
+    """The parameter table of docs/ODD.md, generated from the declarations."""
+    lines = ["| parameter | kind | default | allowed | unit | meaning |", "|---|---|---|---|---|---|"]
+    for name in FIELDS:
+        d = describe(name)
+        default = d["default"]
+        default = "npg preset" if d["kind"] == "lever" and name != "governance_mode" else repr(default)
+        lines.append(f"| `{name}` | {d['kind']} | {default} | {d['allowed']} | {d['unit']} | {d['meaning']} |")
+    lines.append("")
+    lines.append("Lever presets of the governance modes (any lever can be overridden on top of a mode):")
+    lines.append("")
+    modes = list(GOVERNANCE_MODES)
+    lines.append("| lever | " + " | ".join(modes) + " |")
+    lines.append("|---|" + "---|" * len(modes))
+    for lever in LEVERS:
+        lines.append(f"| `{lever}` | " + " | ".join(repr(GOVERNANCE_MODES[m][lever]) for m in modes) + " |")
+    return "\n".join(lines) + "\n"

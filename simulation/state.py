@@ -1,0 +1,186 @@
+"""The model's state: one numpy array per state variable and agent kind.
+
+Agents of a kind are rows of these arrays; the Mesa agent objects (``agents.py``) are thin
+views onto them. Every rule in ``submodels.py`` updates whole arrays at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .network import Ties, homophilous_ties
+from .parameters import Parameters
+
+#: How a volunteer was recruited (``Citizens.channel``).
+CHANNEL_NONE, CHANNEL_ASKED, CHANNEL_OWN_INITIATIVE, CHANNEL_BEFORE_RUN = 0, 1, 2, 3
+CHANNEL_NAMES = {CHANNEL_NONE: "none", CHANNEL_ASKED: "asked", CHANNEL_OWN_INITIATIVE: "own initiative",
+                 CHANNEL_BEFORE_RUN: "before the run"}
+
+#: Relation of an association to the municipality (``Associations.relation``).
+RELATIONS = ("none", "supplier", "partnership")
+
+
+@dataclass
+class Citizens:
+    """State of all citizens; volunteers are citizens with ``volunteer`` true."""
+
+    group: np.ndarray  # int, social group 0..G-1
+    vulnerable: np.ndarray  # bool
+    trust_municipality: np.ndarray  # [0, 1]
+    generalised_trust: np.ndarray  # [0, 1]
+    motivation: np.ndarray  # [0, 1] intrinsic motivation to contribute
+    baseline_motivation: np.ndarray  # [0, 1] personal resting point of motivation
+    needs_met: np.ndarray  # [0, 1]
+    volunteer: np.ndarray  # bool: in the volunteer role
+    association: np.ndarray  # int, -1 when not volunteering
+    hours: np.ndarray  # volunteer hours this month
+    autonomy: np.ndarray  # [0, 1] perceived autonomy of a volunteer
+    channel: np.ndarray  # int8, CHANNEL_* of the current volunteering spell
+    months_active: np.ndarray  # int, months in the current volunteering spell
+
+    @property
+    def n(self) -> int:
+        """Number of citizens."""
+        return len(self.group)
+
+
+@dataclass
+class Associations:
+    """State of all associations."""
+
+    group: np.ndarray  # int, the group the association grew out of
+    orientation: np.ndarray  # [0, 1]: 0 voice (expressive) ... 1 service
+    orientation_own: np.ndarray  # [0, 1] the association's own orientation (without pulls)
+    autonomy: np.ndarray  # [0, 1]
+    autonomy_own: np.ndarray  # [0, 1] autonomy it would have without control
+    openness: np.ndarray  # [0, 1] outreach beyond its own group (bonding 0 ... bridging 1)
+    relation: np.ndarray  # int8 index into RELATIONS
+    cooperation: np.ndarray  # [0, 1] cooperation with other associations
+    partner_trust: np.ndarray  # [0, 1] trust between the association and its staff contact
+    understanding: np.ndarray  # [0, 1] shared understanding with the municipality
+    staff: np.ndarray  # int, index of the staff member with a working tie
+    control_felt: np.ndarray  # [0, 1] perceived control kappa
+    support_felt: np.ndarray  # [0, 1] perceived support sigma
+    members: np.ndarray  # int, number of volunteers
+
+    @property
+    def n(self) -> int:
+        """Number of associations."""
+        return len(self.group)
+
+
+@dataclass
+class Staff:
+    """State of municipal staff working with associations."""
+
+    control: np.ndarray  # [0, 1] control exerted
+    facilitation_skill: np.ndarray  # [0, 1]
+    threat: np.ndarray  # [0, 1] felt threat to professionalism and job security
+
+    @property
+    def n(self) -> int:
+        """Number of staff."""
+        return len(self.control)
+
+
+@dataclass
+class Municipality:
+    """Model-level quantities of the municipality and of co-production."""
+
+    coordination: float = 0.0  # [0, 1) share of the coordination gain steering lends
+    effectiveness: float = 1.0  # output of one volunteer hour relative to baseline
+    complementarity: float = 0.0  # gamma, learned unless linear thinking
+    collaboration_quality: float = 0.0  # Q
+    municipal_output: float = 0.0  # R, per citizen
+    civil_output: float = 0.0  # C, per citizen
+    civil_service_output: float = 0.0  # the service-oriented part of C, per citizen
+    coproduced_welfare: float = 0.0  # Y, per citizen
+    synergy: float = 0.0  # Y / (R + C) - 1
+    substitution: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per staff
+    joined_asked: int = 0
+    joined_own_initiative: int = 0
+    quit: int = 0
+
+
+@dataclass
+class World:
+    """Everything that changes during a run."""
+
+    citizens: Citizens
+    associations: Associations
+    staff: Staff
+    ties: Ties
+    municipality: Municipality
+
+
+def _clip01(x: np.ndarray) -> np.ndarray:
+    return np.clip(x, 0.0, 1.0)
+
+
+def initial_world(p: Parameters, rng_network: np.random.Generator, rng_population: np.random.Generator) -> World:
+    """Build the population, associations, staff and network of month 0 from the parameters."""
+    n, na, ns, g = p.n_citizens, p.n_associations, p.n_staff, p.n_groups
+    r = rng_population
+    group = r.integers(0, g, n)
+    vulnerable = r.random(n) < p.vulnerable_share
+    gen_trust = _clip01(r.normal(p.initial_generalised_trust, p.trust_spread, n))
+    trust = _clip01(r.normal(p.initial_trust_municipality, p.trust_spread, n))
+    baseline = _clip01(r.normal(p.baseline_motivation, p.motivation_spread, n))
+
+    a_group = np.arange(na) % g  # associations grow out of every group in turn
+    orientation_own = _clip01(r.normal(0.4, 0.15, na))
+    autonomy_own = _clip01(r.normal(0.8, 0.1, na))
+    relation = np.full(na, RELATIONS.index(p.relation_offered), dtype=np.int8)
+    associations = Associations(
+        group=a_group, orientation=orientation_own.copy(), orientation_own=orientation_own,
+        autonomy=autonomy_own.copy(), autonomy_own=autonomy_own,
+        openness=np.full(na, p.targeting * (1 - 0.5 * p.quick_results_pressure)),
+        relation=relation, cooperation=np.full(na, 0.5), partner_trust=_clip01(r.normal(p.initial_trust_municipality, 0.05, na)),
+        understanding=np.full(na, 0.3), staff=np.arange(na) % ns,
+        control_felt=np.zeros(na), support_felt=np.zeros(na), members=np.zeros(na, dtype=np.int64),
+    )
+
+    # Initial volunteers: the most ready citizens are likelier to volunteer; each joins an
+    # association of its own group where one exists.
+    readiness = 0.5 * baseline + 0.5 * gen_trust
+    weight = np.exp(4 * readiness)
+    k = int(round(p.initial_volunteering * n))
+    volunteer = np.zeros(n, dtype=bool)
+    if k > 0:
+        volunteer[r.choice(n, size=k, replace=False, p=weight / weight.sum())] = True
+    association = np.full(n, -1, dtype=np.int64)
+    vol_idx = np.flatnonzero(volunteer)
+    association[vol_idx] = association_of_group(group[vol_idx], a_group, r)
+    associations.members = np.bincount(association[vol_idx], minlength=na)
+    motivation = baseline.copy()
+    channel = np.where(volunteer, CHANNEL_BEFORE_RUN, CHANNEL_NONE).astype(np.int8)
+
+    citizens = Citizens(
+        group=group, vulnerable=vulnerable, trust_municipality=trust, generalised_trust=gen_trust,
+        motivation=motivation, baseline_motivation=baseline, needs_met=np.full(n, 0.6),
+        volunteer=volunteer, association=association, hours=np.zeros(n), autonomy=np.zeros(n),
+        channel=channel, months_active=np.where(volunteer, 12, 0).astype(np.int64),
+    )
+    staff = Staff(control=np.zeros(ns), facilitation_skill=_clip01(r.normal(0.6, 0.15, ns)), threat=np.zeros(ns))
+    ties = homophilous_ties(group, g, p.mean_degree, p.homophily, rng_network)
+    municipality = Municipality(complementarity=p.complementarity, substitution=np.zeros(ns))
+    return World(citizens=citizens, associations=associations, staff=staff, ties=ties, municipality=municipality)
+
+
+def association_of_group(groups: np.ndarray, association_group: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A random association of each given group (any association where a group has none)."""
+    na = len(association_group)
+    order = np.argsort(association_group, kind="stable")
+    n_groups = max(int(association_group.max()) + 1, int(groups.max(initial=0)) + 1)
+    counts = np.bincount(association_group, minlength=n_groups)
+    start = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    c = counts[groups]
+    pick_any = c == 0
+    out = np.empty(len(groups), dtype=np.int64)
+    u = rng.random(len(groups))
+    own = ~pick_any
+    out[own] = order[start[groups[own]] + (u[own] * c[own]).astype(np.int64)]
+    out[pick_any] = (u[pick_any] * na).astype(np.int64)
+    return out

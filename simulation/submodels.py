@@ -1,0 +1,376 @@
+"""The ten processes of a month, in the order they run (MODEL.md, "Processes").
+
+Each function models one mechanism over all agents of a kind at once, with its equation in
+the docstring. ``W`` is the :class:`~simulation.state.World`, ``p`` the current
+:class:`~simulation.parameters.Parameters` (levers included), ``rng`` the process's own
+random stream. Symbols: s steering intensity, f facilitation, q pressure for quick results,
+kappa perceived control, sigma perceived support, m motivation, t trust in the municipality,
+g generalised trust.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .parameters import Parameters
+from .state import (
+    CHANNEL_ASKED,
+    CHANNEL_NONE,
+    CHANNEL_OWN_INITIATIVE,
+    RELATIONS,
+    World,
+    association_of_group,
+)
+
+SUPPLIER, PARTNERSHIP = RELATIONS.index("supplier"), RELATIONS.index("partnership")
+
+
+def _clip01(x):
+    return np.clip(x, 0.0, 1.0)
+
+
+def coordination(s: float, p: Parameters) -> float:
+    """Share of the coordination gain that steering lends: ``1 - exp(-s / s0)`` (diminishing returns)."""
+    return float(1.0 - np.exp(-s / p.coordination_scale))
+
+
+# 1. Policy is applied by the model (``CoCreationModel.apply_policy``): it swaps the levers.
+
+
+def perceive_steering(W: World, p: Parameters) -> None:
+    """2. Steering felt: staff exert control; associations perceive control and support.
+
+    Staff control        c_s = 1 - (1 - s)(1 - 0.3 q)(1 - w_threat * threat_s)
+    Perceived control    kappa_a = min(1, c_s(a) + contract_control * [supplier])
+                                   * (1 - b * autonomy_a) * (1 - b * partner_trust_a)
+    Perceived support    sigma_a = f * (0.5 + 0.5 * skill_s(a))
+    Coordination         e = 1 + coordination_gain * (1 - exp(-s / s0))
+
+    Steering is both coordination (e, the rising side of the inverted U) and control
+    (kappa, felt as distrust above a tolerance). b is ``control_buffering``.
+    """
+    st, a, mu = W.staff, W.associations, W.municipality
+    st.control = 1.0 - (1.0 - p.steering_intensity) * (1.0 - 0.3 * p.quick_results_pressure) * (
+        1.0 - p.threat_control_weight * st.threat
+    )
+    exerted = np.minimum(1.0, st.control[a.staff] + p.contract_control * (a.relation == SUPPLIER))
+    b = p.control_buffering
+    a.control_felt = exerted * (1.0 - b * a.autonomy) * (1.0 - b * a.partner_trust)
+    a.support_felt = p.facilitation * (0.5 + 0.5 * st.facilitation_skill[a.staff])
+    mu.coordination = coordination(p.steering_intensity, p)
+    mu.effectiveness = 1.0 + p.coordination_gain * mu.coordination
+
+
+def crowd_motivation(W: World, p: Parameters) -> None:
+    """3. Motivation crowding in and out (Frey & Jegen 2001), with a resting point.
+
+    Volunteers:  dm = a_in * sigma * (1 - m)
+                      - a_out * (1 + rho * asked) * max(0, kappa - kappa*) * m
+                      + d_v * (m0 - m)
+    Others:      dm = d_c * (m0 - m)
+
+    Crowding out is proportional to m, so it hits the highly motivated harder, and is
+    stronger (factor 1 + rho) for volunteers recruited through a personal relation.
+    """
+    c, a = W.citizens, W.associations
+    vol = c.volunteer
+    m = c.motivation
+    drift = np.where(vol, p.motivation_drift_volunteer, p.motivation_drift_citizen) * (c.baseline_motivation - m)
+    idx = np.flatnonzero(vol)
+    aa = c.association[idx]
+    kappa, sigma = a.control_felt[aa], a.support_felt[aa]
+    personal = 1.0 + p.personal_relation_crowding * (c.channel[idx] == CHANNEL_ASKED)
+    dm = drift
+    dm[idx] += p.crowding_in_rate * sigma * (1.0 - m[idx]) - p.crowding_out_rate * personal * np.maximum(
+        0.0, kappa - p.control_tolerance
+    ) * m[idx]
+    c.motivation = _clip01(m + dm)
+
+
+def contribute_and_quit(W: World, p: Parameters, rng: np.random.Generator) -> None:
+    """4. Contribution and quitting.
+
+    Perceived autonomy   alpha_i = autonomy_a * (1 - max(0, kappa_a - kappa*) / (1 - kappa*))
+    Hours                h_i = max_hours * m_i * alpha_i
+    Quitting             quits if m_i < m_quit, else with probability
+                         base_quit_rate + quit_trust_autonomy_rate * (1 - tau_i) * (1 - alpha_i),
+                         tau_i = (t_i + g_i) / 2   (low-trust volunteers quit more; Bekkers 2012)
+    """
+    c, a, mu = W.citizens, W.associations, W.municipality
+    idx = np.flatnonzero(c.volunteer)
+    aa = c.association[idx]
+    excess = np.maximum(0.0, a.control_felt[aa] - p.control_tolerance) / max(1e-9, 1.0 - p.control_tolerance)
+    alpha = a.autonomy[aa] * (1.0 - np.minimum(1.0, excess))
+    tau = 0.5 * (c.trust_municipality[idx] + c.generalised_trust[idx])
+    p_quit = p.base_quit_rate + p.quit_trust_autonomy_rate * (1.0 - tau) * (1.0 - alpha)
+    quits = (c.motivation[idx] < p.quit_motivation_threshold) | (rng.random(len(idx)) < p_quit)
+    stay, leave = idx[~quits], idx[quits]
+    c.autonomy[idx] = alpha
+    c.hours[stay] = p.max_hours * c.motivation[stay] * alpha[~quits]
+    c.months_active[stay] += 1
+    end_volunteering(W, leave)
+    mu.quit = len(leave)
+
+
+def end_volunteering(W: World, who: np.ndarray) -> None:
+    """Return citizens ``who`` from the volunteer role to the citizen role."""
+    c = W.citizens
+    c.volunteer[who] = False
+    c.association[who] = -1
+    c.hours[who] = 0.0
+    c.autonomy[who] = 0.0
+    c.channel[who] = CHANNEL_NONE
+    c.months_active[who] = 0
+
+
+def join_probability(readiness: np.ndarray, p: Parameters) -> np.ndarray:
+    """Logistic readiness to join: ``1 / (1 + exp(-k (r - r0)))`` with r = (m + g) / 2."""
+    return 1.0 / (1.0 + np.exp(-p.join_readiness_steepness * (readiness - p.join_readiness_midpoint)))
+
+
+def recruit_by_asking(W: World, p: Parameters, rng: np.random.Generator) -> None:
+    """5. Recruitment: being asked through ties and by outreach, and own initiative.
+
+    Each volunteer asks each contact j with probability asks_per_volunteer / degree_i;
+    each association makes Poisson(outreach_per_member * members) outreach asks, to a
+    random citizen of any group with probability openness_a, else of its own group. An
+    asked citizen joins the asker's association with probability
+
+        P = join_probability * w_ij * L(r_j) * (1 - vulnerable_barrier * vulnerable_j * (1 - openness_a))
+
+    (w_ij = 1 for outreach), L the logistic readiness of :func:`join_probability`. A
+    non-volunteer also joins on own initiative with probability self_join_rate * L(r_j),
+    an association of its own group. The channel (asked / own initiative) is recorded.
+    """
+    c, a, T, mu = W.citizens, W.associations, W.ties, W.municipality
+    n = c.n
+    vol = c.volunteer
+    readiness = 0.5 * (c.motivation + c.generalised_trust)
+    ready = join_probability(readiness, p)
+    barrier = p.vulnerable_barrier * c.vulnerable
+
+    # asks along ties, in both directions of every tie
+    deg = np.maximum(T.degree(), 1)
+    asker = np.concatenate((T.u, T.v))
+    asked = np.concatenate((T.v, T.u))
+    w = np.concatenate((T.w, T.w))
+    live = vol[asker] & ~vol[asked]
+    asker, asked, w = asker[live], asked[live], w[live]
+    is_ask = rng.random(len(asker)) < p.asks_per_volunteer / deg[asker]
+    asker, asked, w = asker[is_ask], asked[is_ask], w[is_ask]
+    ask_assoc = c.association[asker]
+
+    # outreach asks by associations
+    n_out = rng.poisson(p.outreach_per_member * a.members)
+    out_assoc = np.repeat(np.arange(a.n), n_out)
+    wide = rng.random(len(out_assoc)) < a.openness[out_assoc]
+    out_target = np.empty(len(out_assoc), dtype=np.int64)
+    out_target[wide] = rng.integers(0, n, int(wide.sum()))
+    narrow = ~wide
+    out_target[narrow] = _random_member_of_group(c.group, a.group[out_assoc[narrow]], rng)
+    keep = ~vol[out_target]
+    out_assoc, out_target = out_assoc[keep], out_target[keep]
+
+    target = np.concatenate((asked, out_target))
+    assoc = np.concatenate((ask_assoc, out_assoc))
+    strength = np.concatenate((w, np.ones(len(out_target))))
+    p_join = p.join_probability * strength * ready[target] * (1.0 - barrier[target] * (1.0 - a.openness[assoc]))
+    success = rng.random(len(target)) < p_join
+    target, assoc = target[success], assoc[success]
+    # a citizen asked successfully more than once joins the first asker's association
+    joined, first = np.unique(target, return_index=True)
+    c.volunteer[joined] = True
+    c.association[joined] = assoc[first]
+    c.channel[joined] = CHANNEL_ASKED
+    c.months_active[joined] = 0
+    mu.joined_asked = len(joined)
+
+    # own initiative
+    candidates = np.flatnonzero(~c.volunteer)
+    own = candidates[rng.random(len(candidates)) < p.self_join_rate * ready[candidates]]
+    c.volunteer[own] = True
+    c.association[own] = association_of_group(c.group[own], a.group, rng)
+    c.channel[own] = CHANNEL_OWN_INITIATIVE
+    c.months_active[own] = 0
+    mu.joined_own_initiative = len(own)
+    a.members = np.bincount(c.association[c.volunteer], minlength=a.n)
+
+
+def _random_member_of_group(group: np.ndarray, wanted: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A uniformly drawn citizen of each wanted group (any citizen if the group is empty)."""
+    n_groups = max(int(group.max(initial=0)), int(wanted.max(initial=0))) + 1
+    order = np.argsort(group, kind="stable")
+    sizes = np.bincount(group, minlength=n_groups)
+    start = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    size = sizes[wanted]
+    u = rng.random(len(wanted))
+    out = np.where(size > 0, order[np.minimum(start[wanted] + (u * size).astype(np.int64), len(order) - 1)],
+                   (u * len(group)).astype(np.int64))
+    return out
+
+
+def update_ties(W: World, p: Parameters, rng: np.random.Generator) -> None:
+    """6. Ties form and strengthen through shared activity and decay without it.
+
+    Tie between two volunteers of the same association:  w += tie_strengthening * (1 - w)
+    Any other tie:                                       w -= tie_decay * w
+    Ties with w < tie_drop_threshold are lost. Each volunteer forms, with probability
+    tie_formation_rate, a new tie (w = 0.3) with a random co-volunteer of its association:
+    bridging where the association mixes groups, bonding where it does not.
+    """
+    c, T = W.citizens, W.ties
+    au, av = c.association[T.u], c.association[T.v]
+    together = (au >= 0) & (au == av)
+    T.w = np.where(together, T.w + p.tie_strengthening * (1.0 - T.w), T.w * (1.0 - p.tie_decay))
+    if p.tie_drop_threshold > 0:
+        weak = T.w < p.tie_drop_threshold
+        if weak.any():
+            T.keep(~weak)
+    vols = np.flatnonzero(c.volunteer)
+    if len(vols) < 2:
+        return
+    makers = vols[rng.random(len(vols)) < p.tie_formation_rate]
+    if len(makers) == 0:
+        return
+    by_assoc = vols[np.argsort(c.association[vols], kind="stable")]
+    counts = np.bincount(c.association[vols], minlength=W.associations.n)
+    start = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    ma = c.association[makers]
+    partner = by_assoc[start[ma] + (rng.random(len(makers)) * counts[ma]).astype(np.int64)]
+    T.add(makers, partner, 0.3)
+
+
+def update_trust(W: World, p: Parameters) -> None:
+    """7. Trust: asymmetric learning from experience, slow diffusion over ties.
+
+    Experience      x_i = clip(0.5 + 0.5 (sigma_a - kappa_a))  for a volunteer of association a
+                    x_i = needs_met_i                            for other citizens
+    Trust in the municipality:
+                    dt = r (x - t)        if x >= t
+                    dt = L r (x - t)      if x <  t      (L = trust_loss_ratio; Slovic 1993)
+                    t += d (tbar_i - t),  tbar_i the tie-weighted mean of contacts' trust
+    Generalised trust (much slower; Bekkers 2012):
+                    g* = g_floor + (1 - g_floor) min(1, (vol_i + vbar_i) / 2 / v_ref)
+                    dg = r_g (g* - g),    vbar_i the tie-weighted share of contacts volunteering
+    Partner trust between association a and its staff contact, asymmetric as above:
+                    x_a = clip(0.5 + 0.5 (sigma_a - kappa_a) + 0.1 [partnership])
+    """
+    c, a, T = W.citizens, W.associations, W.ties
+    vol = c.volunteer
+    x = c.needs_met.copy()
+    aa = c.association[vol]
+    x[vol] = _clip01(0.5 + 0.5 * (a.support_felt[aa] - a.control_felt[aa]))
+    c.trust_municipality = _asymmetric_step(c.trust_municipality, x, p.trust_gain_rate, p.trust_loss_ratio)
+    strength = T.strength()
+    has = strength > 0
+    safe = np.where(has, strength, 1.0)
+    tbar = np.where(has, T.neighbour_sum(c.trust_municipality) / safe, c.trust_municipality)
+    c.trust_municipality = _clip01(c.trust_municipality + p.trust_diffusion * (tbar - c.trust_municipality))
+    vbar = np.where(has, T.neighbour_sum(vol.astype(float)) / safe, 0.0)
+    exposure = np.minimum(1.0, 0.5 * (vol + vbar) / p.volunteering_reference)
+    g_target = p.generalised_trust_floor + (1.0 - p.generalised_trust_floor) * exposure
+    c.generalised_trust = _clip01(c.generalised_trust + p.generalised_trust_rate * (g_target - c.generalised_trust))
+    x_a = _clip01(0.5 + 0.5 * (a.support_felt - a.control_felt) + 0.1 * (a.relation == PARTNERSHIP))
+    a.partner_trust = _asymmetric_step(a.partner_trust, x_a, p.partner_trust_rate, p.trust_loss_ratio)
+
+
+def _asymmetric_step(level: np.ndarray, experience: np.ndarray, rate: float, loss_ratio: float) -> np.ndarray:
+    """Move ``level`` toward ``experience``: at ``rate`` when rising, ``loss_ratio`` times faster when falling."""
+    r = np.where(experience >= level, rate, min(1.0, rate * loss_ratio))
+    return _clip01(level + r * (experience - level))
+
+
+def update_staff_threat(W: World, p: Parameters) -> None:
+    """8. Staff threat: volunteer substitution of core tasks, unless shared sense-making.
+
+    Substitution     sub_s = min(1, volunteer_substitution * C_service,s / R_s)
+                     (service-oriented civil output of staff s's associations relative to
+                     the municipal output it is responsible for)
+    Target threat    theta*_s = threat_sensitivity * sub_s * (1 - sense_making)
+                     dtheta = threat_rate (theta* - theta)
+    Threat raises control in the next month (see :func:`perceive_steering`): a feedback
+    loop toward over-steering that shared sense-making and clear roles dampen.
+    """
+    c, a, st, mu = W.citizens, W.associations, W.staff, W.municipality
+    vol = np.flatnonzero(c.volunteer)
+    aa = c.association[vol]
+    service_hours = np.bincount(aa, c.hours[vol] * a.orientation[aa], minlength=a.n)
+    per_staff = np.bincount(a.staff, service_hours, minlength=st.n) * p.hour_value * mu.effectiveness
+    staff_capacity = max(mu.municipal_output, 1e-9) * c.n / st.n
+    mu.substitution = np.minimum(1.0, p.volunteer_substitution * per_staff / staff_capacity)
+    target = p.threat_sensitivity * mu.substitution * (1.0 - p.sense_making)
+    st.threat = _clip01(st.threat + p.threat_rate * (target - st.threat))
+
+
+def drift_associations(W: World, p: Parameters) -> None:
+    """9. Associations drift: voice to service, autonomy, openness, cooperation, understanding.
+
+    Orientation    o* = o_own + (1 - o_own) min(1, 0.7 [supplier] + 0.3 q)
+    Autonomy       a* = a_own (1 - kappa_a (1 - 0.5 [partnership]))
+    Openness       open* = targeting (1 - 0.5 q)      (quick results favour similar recruits)
+    Cooperation    coop* = 0.8 (1 - contract_competition [relation != none])
+    Each moves as x += association_drift_rate (x* - x).
+    Understanding  u* = (0.3 f + 0.3 sense_making + 0.2 coordination(s) + 0.2 [partnership])
+                        * (0.6 + 0.4 coop)
+                   du = understanding_rate (u* - u)       (time, time, time)
+    """
+    a = W.associations
+    r = p.association_drift_rate
+    supplier = a.relation == SUPPLIER
+    partner = a.relation == PARTNERSHIP
+    q = p.quick_results_pressure
+    o_target = a.orientation_own + (1.0 - a.orientation_own) * np.minimum(1.0, 0.7 * supplier + 0.3 * q)
+    aut_target = a.autonomy_own * (1.0 - a.control_felt * (1.0 - 0.5 * partner))
+    open_target = p.targeting * (1.0 - 0.5 * q)
+    coop_target = 0.8 * (1.0 - p.contract_competition * (a.relation != 0))
+    a.orientation += r * (o_target - a.orientation)
+    a.autonomy += r * (aut_target - a.autonomy)
+    a.openness += r * (open_target - a.openness)
+    a.cooperation += r * (coop_target - a.cooperation)
+    u_target = (0.3 * p.facilitation + 0.3 * p.sense_making + 0.2 * coordination(p.steering_intensity, p)
+                + 0.2 * partner) * (0.6 + 0.4 * a.cooperation)
+    a.understanding = _clip01(a.understanding + p.understanding_rate * (u_target - a.understanding))
+
+
+def produce_outcomes(W: World, p: Parameters) -> None:
+    """10. Outcomes and synergy: co-production with complementarity (Ostrom 1996).
+
+    Municipal output  R = staff_service_capacity (1 - control_cost * mean staff control)
+    Civil output      C = hour_value * e * sum(h) / N
+    Service part      C_s = hour_value * e * (1 + quick_results_boost q) * sum(h * o_a) / N
+    Quality           Q = member-weighted mean of partner_trust_a * understanding_a
+    Learning          gamma += synergy_learning_rate * Q * (gamma_max - gamma), unless linear thinking
+    Welfare           Y = R + C + gamma Q sqrt(R C)
+    Synergy           Y / (R + C) - 1   (0 when R + C = 0)
+    Needs met         needs_i = 1 - exp(-(R (1 + synergy) + served_g(i)) / need_i), need 2 if vulnerable,
+                      served_g the civil service output reaching group g (own group, and
+                      everyone in proportion to openness).
+    """
+    c, a, st, mu = W.citizens, W.associations, W.staff, W.municipality
+    n = c.n
+    vol = np.flatnonzero(c.volunteer)
+    aa = c.association[vol]
+    h = c.hours[vol]
+    mu.municipal_output = p.staff_service_capacity * (1.0 - p.control_cost * float(st.control.mean()))
+    per_hour = p.hour_value * mu.effectiveness
+    mu.civil_output = per_hour * float(h.sum()) / n
+    service_by_assoc = np.bincount(aa, h * a.orientation[aa], minlength=a.n) * per_hour * (
+        1.0 + p.quick_results_boost * p.quick_results_pressure
+    )
+    mu.civil_service_output = float(service_by_assoc.sum()) / n
+    members = a.members
+    quality = a.partner_trust * a.understanding
+    mu.collaboration_quality = float(np.average(quality, weights=members) if members.sum() > 0 else quality.mean())
+    if not p.linear_thinking:
+        mu.complementarity += p.synergy_learning_rate * mu.collaboration_quality * (p.complementarity_max - mu.complementarity)
+    R, C, Q = mu.municipal_output, mu.civil_output, mu.collaboration_quality
+    mu.coproduced_welfare = R + C + mu.complementarity * Q * np.sqrt(R * C)
+    mu.synergy = float(mu.coproduced_welfare / (R + C) - 1.0) if R + C > 0 else 0.0
+
+    n_groups = int(c.group.max(initial=0)) + 1
+    group_size = np.maximum(np.bincount(c.group, minlength=n_groups), 1)
+    to_own = np.bincount(a.group, service_by_assoc * (1.0 - a.openness), minlength=n_groups)
+    to_all = float((service_by_assoc * a.openness).sum())
+    served = (to_own + to_all * group_size / n) / group_size
+    need = np.where(c.vulnerable, 2.0, 1.0)
+    c.needs_met = 1.0 - np.exp(-(R * (1.0 + mu.synergy) + served[c.group]) / need)
