@@ -76,6 +76,22 @@ class Ties:
         return len(new_keys)
 
 
+def random_members(pool_group: np.ndarray, wanted: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Draw, for each entry of ``wanted``, a uniformly random member of that group from a pool.
+
+    ``pool_group[k]`` is the group of pool member k. Returns pool indices; where a wanted
+    group has no member, a uniformly random member of the whole pool is drawn instead.
+    """
+    n_groups = max(int(pool_group.max(initial=0)), int(wanted.max(initial=0))) + 1
+    order = np.argsort(pool_group, kind="stable")
+    sizes = np.bincount(pool_group, minlength=n_groups)
+    start = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    size = sizes[wanted]
+    u = rng.random(len(wanted))
+    in_group = order[np.minimum(start[wanted] + (u * size).astype(np.int64), len(order) - 1)]
+    return np.where(size > 0, in_group, (u * len(pool_group)).astype(np.int64))
+
+
 def homophilous_ties(group: np.ndarray, n_groups: int, mean_degree: float, homophily: float,
                      rng: np.random.Generator) -> Ties:
     """Draw the initial network: a stochastic block model with a share ``homophily`` of ties within groups.
@@ -90,9 +106,6 @@ def homophilous_ties(group: np.ndarray, n_groups: int, mean_degree: float, homop
     half = mean_degree / 2.0
     stubs = np.full(n, int(half), dtype=np.int64) + (rng.random(n) < half - int(half))
     src = np.repeat(np.arange(n, dtype=np.int64), stubs)
-    order = np.argsort(group, kind="stable")
-    sizes = np.bincount(group, minlength=n_groups)
-    start = np.concatenate(([0], np.cumsum(sizes)[:-1]))
     g_src = group[src]
     if n_groups > 1:
         within = rng.random(len(src)) < homophily
@@ -101,8 +114,7 @@ def homophilous_ties(group: np.ndarray, n_groups: int, mean_degree: float, homop
         g_dst = np.where(within, g_src, other)
     else:
         g_dst = g_src
-    g_size = sizes[g_dst]
-    dst = order[start[g_dst] + (rng.random(len(src)) * g_size).astype(np.int64)]
+    dst = random_members(group, g_dst, rng)
     ties = Ties(n=n, u=np.zeros(0, np.int64), v=np.zeros(0, np.int64), w=np.zeros(0))
     lo, hi = np.minimum(src, dst), np.maximum(src, dst)
     ok = lo != hi

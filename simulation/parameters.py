@@ -83,24 +83,25 @@ class Parameters:
     # --- behaviour (mechanism strengths) ---------------------------------------------------
     coordination_gain: float = _param(0.6, 0.0, 5.0, meaning="maximum gain in what an hour achieves from coordination by steering", kind="behaviour")
     coordination_scale: float = _param(0.15, 0.01, 1.0, meaning="steering at which coordination reaches 63 % of its gain (diminishing returns)", kind="behaviour")
-    control_tolerance: float = _param(0.3, 0.0, 1.0, meaning="perceived control below which control does no harm (kappa*)", kind="behaviour")
+    unrelated_control_exposure: float = _param(0.5, 0.0, 1.0, meaning="share of municipal control felt by associations with no relation to the municipality", kind="behaviour")
+    control_tolerance: float = _param(0.35, 0.0, 1.0, meaning="perceived control below which control does no harm (kappa*)", kind="behaviour")
     control_buffering: float = _param(0.4, 0.0, 1.0, meaning="how much an association's autonomy, and separately its trust in staff, soften the control it perceives", kind="behaviour")
     crowding_in_rate: float = _param(0.04, 0.0, 1.0, meaning="a_in: monthly rise of motivation per unit of perceived support", kind="behaviour")
-    crowding_out_rate: float = _param(0.25, 0.0, 2.0, meaning="a_out: monthly fall of motivation per unit of control above tolerance", kind="behaviour")
+    crowding_out_rate: float = _param(0.12, 0.0, 2.0, meaning="a_out: monthly fall of motivation per unit of control above tolerance", kind="behaviour")
     personal_relation_crowding: float = _param(0.5, 0.0, 2.0, meaning="extra crowding out for volunteers recruited through a personal relation", kind="behaviour")
     motivation_drift_volunteer: float = _param(0.01, 0.0, 1.0, meaning="monthly drift of a volunteer's motivation toward their baseline", kind="behaviour")
     motivation_drift_citizen: float = _param(0.04, 0.0, 1.0, meaning="monthly drift of a non-volunteer's motivation toward their baseline", kind="behaviour")
     max_hours: float = _param(16.0, 0.0, 200.0, meaning="hours a month given by a fully motivated, fully autonomous volunteer", kind="behaviour", unit="h/month")
     quit_motivation_threshold: float = _param(0.2, 0.0, 1.0, meaning="motivation below which a volunteer quits", kind="behaviour")
-    base_quit_rate: float = _param(0.008, 0.0, 1.0, meaning="monthly probability of quitting for life reasons", kind="behaviour")
-    quit_trust_autonomy_rate: float = _param(0.04, 0.0, 1.0, meaning="extra monthly quitting probability at zero trust and zero autonomy", kind="behaviour")
-    asks_per_volunteer: float = _param(0.25, 0.0, 10.0, meaning="mean number of contacts a volunteer asks to join per month", kind="behaviour")
-    outreach_per_member: float = _param(0.05, 0.0, 10.0, meaning="asks an association makes per month per member through outreach", kind="behaviour")
+    base_quit_rate: float = _param(0.01, 0.0, 1.0, meaning="monthly probability of quitting for life reasons", kind="behaviour")
+    quit_trust_autonomy_rate: float = _param(0.03, 0.0, 1.0, meaning="extra monthly quitting probability as trust times perceived autonomy goes to zero", kind="behaviour")
+    asks_per_volunteer: float = _param(0.1, 0.0, 10.0, meaning="mean number of contacts a volunteer asks to join per month", kind="behaviour")
+    outreach_per_member: float = _param(0.02, 0.0, 10.0, meaning="asks an association makes per month per member through outreach", kind="behaviour")
     join_probability: float = _param(0.5, 0.0, 1.0, meaning="highest probability that an asked, ready citizen joins", kind="behaviour")
     join_readiness_midpoint: float = _param(0.55, 0.0, 1.0, meaning="readiness (mean of motivation and generalised trust) at which joining is half its maximum", kind="behaviour")
     join_readiness_steepness: float = _param(12.0, 0.0, 100.0, meaning="how steeply joining rises with readiness", kind="behaviour")
     vulnerable_barrier: float = _param(0.5, 0.0, 1.0, meaning="how much less likely a vulnerable citizen is to join when the asking association's outreach is not inclusive", kind="behaviour")
-    self_join_rate: float = _param(0.004, 0.0, 1.0, meaning="monthly probability that a ready citizen joins on own initiative", kind="behaviour")
+    self_join_rate: float = _param(0.012, 0.0, 1.0, meaning="monthly probability that a ready citizen joins on own initiative", kind="behaviour")
     tie_strengthening: float = _param(0.1, 0.0, 1.0, meaning="monthly strengthening of a tie between two people active in the same association", kind="behaviour")
     tie_decay: float = _param(0.005, 0.0, 1.0, meaning="monthly relative decay of a tie without shared activity", kind="behaviour")
     tie_formation_rate: float = _param(0.05, 0.0, 1.0, meaning="monthly probability that a volunteer forms a new tie with a co-volunteer", kind="behaviour")
@@ -108,22 +109,23 @@ class Parameters:
     trust_gain_rate: float = _param(0.02, 0.0, 1.0, meaning="monthly rate at which trust in the municipality rises toward better experience", kind="behaviour")
     trust_loss_ratio: float = _param(3.0, 1.0, 20.0, meaning="how many times faster trust falls than it rises (Slovic 1993)", kind="behaviour")
     trust_diffusion: float = _param(0.05, 0.0, 1.0, meaning="monthly pull of trust in the municipality toward contacts' trust", kind="behaviour")
-    generalised_trust_rate: float = _param(0.004, 0.0, 1.0, meaning="monthly rate at which generalised trust moves toward the level set by volunteering around one", kind="behaviour")
+    generalised_trust_rate: float = _param(0.01, 0.0, 1.0, meaning="monthly rate at which generalised trust moves toward the level set by volunteering around one", kind="behaviour")
     generalised_trust_floor: float = _param(0.2, 0.0, 1.0, meaning="level generalised trust drifts to with no volunteering in or around one", kind="behaviour")
     volunteering_reference: float = _param(0.5, 0.01, 1.0, meaning="exposure to volunteering (own and contacts') at which generalised trust's target reaches 1", kind="behaviour")
     partner_trust_rate: float = _param(0.05, 0.0, 1.0, meaning="monthly rate at which staff-association trust rises toward experience", kind="behaviour")
     threat_rate: float = _param(0.1, 0.0, 1.0, meaning="monthly rate at which staff threat moves toward its target", kind="behaviour")
     threat_control_weight: float = _param(0.5, 0.0, 1.0, meaning="how much felt threat raises the control staff exert", kind="behaviour")
-    contract_control: float = _param(0.15, 0.0, 1.0, meaning="control added by output measurement in a supplier contract", kind="behaviour")
+    contract_control: float = _param(0.1, 0.0, 1.0, meaning="control added by output measurement in a supplier contract", kind="behaviour")
     association_drift_rate: float = _param(0.03, 0.0, 1.0, meaning="monthly rate of association drift in orientation, autonomy, openness and cooperation", kind="behaviour")
     understanding_rate: float = _param(0.03, 0.0, 1.0, meaning="monthly rate at which shared understanding moves toward its target (time, time, time)", kind="behaviour")
     complementarity: float = _param(0.5, 0.0, 5.0, meaning="gamma at the start: how much municipal and civil output complement each other", kind="behaviour")
     complementarity_max: float = _param(2.0, 0.0, 10.0, meaning="highest complementarity reached by learning from collaboration", kind="behaviour")
     synergy_learning_rate: float = _param(0.02, 0.0, 1.0, meaning="monthly rate of learning complementarity from collaboration quality", kind="behaviour")
     staff_service_capacity: float = _param(1.0, 0.0, 100.0, meaning="municipal output per citizen per month with no control overhead", kind="behaviour", unit="units/citizen")
-    control_cost: float = _param(0.2, 0.0, 1.0, meaning="share of staff output lost to exerting full control", kind="behaviour")
+    control_cost: float = _param(0.05, 0.0, 1.0, meaning="share of staff output lost to exerting full control", kind="behaviour")
+    facilitation_cost: float = _param(0.1, 0.0, 1.0, meaning="share of staff output spent on facilitation and dialogue at full facilitation", kind="behaviour")
     hour_value: float = _param(0.1, 0.0, 10.0, meaning="output units of one volunteer hour at baseline effectiveness", kind="behaviour", unit="units/h")
-    quick_results_boost: float = _param(0.3, 0.0, 2.0, meaning="extra visible service output per hour under full pressure for quick results", kind="behaviour")
+    quick_results_boost: float = _param(0.6, 0.0, 2.0, meaning="extra visible service output per hour under full pressure for quick results", kind="behaviour")
 
     # --- scheduled lever changes ------------------------------------------------------------
     policy_schedule: tuple[PolicyChange, ...] = field(
@@ -187,7 +189,7 @@ GOVERNANCE_MODES: dict[str, dict[str, Any]] = {
         linear_thinking=True, relation_offered="none", volunteer_substitution=0.1,
     ),
     "npm": dict(
-        governance_mode="npm", steering_intensity=0.6, facilitation=0.2, quick_results_pressure=0.7,
+        governance_mode="npm", steering_intensity=0.5, facilitation=0.2, quick_results_pressure=0.7,
         sense_making=0.2, threat_sensitivity=0.5, targeting=0.3, contract_competition=0.7,
         linear_thinking=True, relation_offered="supplier", volunteer_substitution=0.6,
     ),

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .network import Ties, homophilous_ties
+from .network import Ties, homophilous_ties, random_members
 from .parameters import Parameters
 
 #: How a volunteer was recruited (``Citizens.channel``).
@@ -96,6 +96,7 @@ class Municipality:
     municipal_output: float = 0.0  # R, per citizen
     civil_output: float = 0.0  # C, per citizen
     civil_service_output: float = 0.0  # the service-oriented part of C, per citizen
+    service_output: float = 0.0  # S, co-produced service output per citizen
     coproduced_welfare: float = 0.0  # Y, per citizen
     synergy: float = 0.0  # Y / (R + C) - 1
     substitution: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per staff
@@ -138,7 +139,7 @@ def initial_world(p: Parameters, rng_network: np.random.Generator, rng_populatio
         autonomy=autonomy_own.copy(), autonomy_own=autonomy_own,
         openness=np.full(na, p.targeting * (1 - 0.5 * p.quick_results_pressure)),
         relation=relation, cooperation=np.full(na, 0.5), partner_trust=_clip01(r.normal(p.initial_trust_municipality, 0.05, na)),
-        understanding=np.full(na, 0.3), staff=np.arange(na) % ns,
+        understanding=np.full(na, 0.15), staff=np.arange(na) % ns,
         control_felt=np.zeros(na), support_felt=np.zeros(na), members=np.zeros(na, dtype=np.int64),
     )
 
@@ -170,17 +171,5 @@ def initial_world(p: Parameters, rng_network: np.random.Generator, rng_populatio
 
 
 def association_of_group(groups: np.ndarray, association_group: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A random association of each given group (any association where a group has none)."""
-    na = len(association_group)
-    order = np.argsort(association_group, kind="stable")
-    n_groups = max(int(association_group.max()) + 1, int(groups.max(initial=0)) + 1)
-    counts = np.bincount(association_group, minlength=n_groups)
-    start = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    c = counts[groups]
-    pick_any = c == 0
-    out = np.empty(len(groups), dtype=np.int64)
-    u = rng.random(len(groups))
-    own = ~pick_any
-    out[own] = order[start[groups[own]] + (u[own] * c[own]).astype(np.int64)]
-    out[pick_any] = (u[pick_any] * na).astype(np.int64)
-    return out
+    """Draw a random association of each given group (any association where a group has none)."""
+    return random_members(association_group, groups, rng)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .network import random_members
 from .parameters import Parameters
 from .state import (
     CHANNEL_ASKED,
@@ -22,7 +23,7 @@ from .state import (
     association_of_group,
 )
 
-SUPPLIER, PARTNERSHIP = RELATIONS.index("supplier"), RELATIONS.index("partnership")
+NO_RELATION, SUPPLIER, PARTNERSHIP = (RELATIONS.index(r) for r in ("none", "supplier", "partnership"))
 
 
 def _clip01(x):
@@ -41,22 +42,25 @@ def perceive_steering(W: World, p: Parameters) -> None:
     """2. Steering felt: staff exert control; associations perceive control and support.
 
     Staff control        c_s = 1 - (1 - s)(1 - 0.3 q)(1 - w_threat * threat_s)
-    Perceived control    kappa_a = min(1, c_s(a) + contract_control * [supplier])
+    Perceived control    kappa_a = min(1, x_a c_s(a) + contract_control * [supplier])
                                    * (1 - b * autonomy_a) * (1 - b * partner_trust_a)
-    Perceived support    sigma_a = f * (0.5 + 0.5 * skill_s(a))
+    Perceived support    sigma_a = f * (0.5 + 0.5 * skill_s(a)) * (1 - kappa_a)
+                         (support given under heavy control is felt as control, not support)
     Coordination         e = 1 + coordination_gain * (1 - exp(-s / s0))
 
     Steering is both coordination (e, the rising side of the inverted U) and control
-    (kappa, felt as distrust above a tolerance). b is ``control_buffering``.
+    (kappa, felt as distrust above a tolerance). b is ``control_buffering``; x_a is
+    ``unrelated_control_exposure`` for an association with no relation to the municipality, else 1.
     """
     st, a, mu = W.staff, W.associations, W.municipality
     st.control = 1.0 - (1.0 - p.steering_intensity) * (1.0 - 0.3 * p.quick_results_pressure) * (
         1.0 - p.threat_control_weight * st.threat
     )
-    exerted = np.minimum(1.0, st.control[a.staff] + p.contract_control * (a.relation == SUPPLIER))
+    exposure = np.where(a.relation == NO_RELATION, p.unrelated_control_exposure, 1.0)
+    exerted = np.minimum(1.0, exposure * st.control[a.staff] + p.contract_control * (a.relation == SUPPLIER))
     b = p.control_buffering
     a.control_felt = exerted * (1.0 - b * a.autonomy) * (1.0 - b * a.partner_trust)
-    a.support_felt = p.facilitation * (0.5 + 0.5 * st.facilitation_skill[a.staff])
+    a.support_felt = p.facilitation * (0.5 + 0.5 * st.facilitation_skill[a.staff]) * (1.0 - a.control_felt)
     mu.coordination = coordination(p.steering_intensity, p)
     mu.effectiveness = 1.0 + p.coordination_gain * mu.coordination
 
@@ -64,13 +68,15 @@ def perceive_steering(W: World, p: Parameters) -> None:
 def crowd_motivation(W: World, p: Parameters) -> None:
     """3. Motivation crowding in and out (Frey & Jegen 2001), with a resting point.
 
-    Volunteers:  dm = a_in * sigma * (1 - m)
+    Volunteers:  dm = a_in * sigma * t * (1 - m)
                       - a_out * (1 + rho * asked) * max(0, kappa - kappa*) * m
                       + d_v * (m0 - m)
     Others:      dm = d_c * (m0 - m)
 
     Crowding out is proportional to m, so it hits the highly motivated harder, and is
     stronger (factor 1 + rho) for volunteers recruited through a personal relation.
+    Crowding in needs trust: recognition from a municipality one distrusts (t, trust in
+    the municipality) motivates little, so motivation recovers only as trust is rebuilt.
     """
     c, a = W.citizens, W.associations
     vol = c.volunteer
@@ -81,7 +87,7 @@ def crowd_motivation(W: World, p: Parameters) -> None:
     kappa, sigma = a.control_felt[aa], a.support_felt[aa]
     personal = 1.0 + p.personal_relation_crowding * (c.channel[idx] == CHANNEL_ASKED)
     dm = drift
-    dm[idx] += p.crowding_in_rate * sigma * (1.0 - m[idx]) - p.crowding_out_rate * personal * np.maximum(
+    dm[idx] += p.crowding_in_rate * sigma * c.trust_municipality[idx] * (1.0 - m[idx]) - p.crowding_out_rate * personal * np.maximum(
         0.0, kappa - p.control_tolerance
     ) * m[idx]
     c.motivation = _clip01(m + dm)
@@ -93,7 +99,7 @@ def contribute_and_quit(W: World, p: Parameters, rng: np.random.Generator) -> No
     Perceived autonomy   alpha_i = autonomy_a * (1 - max(0, kappa_a - kappa*) / (1 - kappa*))
     Hours                h_i = max_hours * m_i * alpha_i
     Quitting             quits if m_i < m_quit, else with probability
-                         base_quit_rate + quit_trust_autonomy_rate * (1 - tau_i) * (1 - alpha_i),
+                         base_quit_rate + quit_trust_autonomy_rate * (1 - tau_i * alpha_i),
                          tau_i = (t_i + g_i) / 2   (low-trust volunteers quit more; Bekkers 2012)
     """
     c, a, mu = W.citizens, W.associations, W.municipality
@@ -102,7 +108,7 @@ def contribute_and_quit(W: World, p: Parameters, rng: np.random.Generator) -> No
     excess = np.maximum(0.0, a.control_felt[aa] - p.control_tolerance) / max(1e-9, 1.0 - p.control_tolerance)
     alpha = a.autonomy[aa] * (1.0 - np.minimum(1.0, excess))
     tau = 0.5 * (c.trust_municipality[idx] + c.generalised_trust[idx])
-    p_quit = p.base_quit_rate + p.quit_trust_autonomy_rate * (1.0 - tau) * (1.0 - alpha)
+    p_quit = p.base_quit_rate + p.quit_trust_autonomy_rate * (1.0 - tau * alpha)
     quits = (c.motivation[idx] < p.quit_motivation_threshold) | (rng.random(len(idx)) < p_quit)
     stay, leave = idx[~quits], idx[quits]
     c.autonomy[idx] = alpha
@@ -167,7 +173,7 @@ def recruit_by_asking(W: World, p: Parameters, rng: np.random.Generator) -> None
     out_target = np.empty(len(out_assoc), dtype=np.int64)
     out_target[wide] = rng.integers(0, n, int(wide.sum()))
     narrow = ~wide
-    out_target[narrow] = _random_member_of_group(c.group, a.group[out_assoc[narrow]], rng)
+    out_target[narrow] = random_members(c.group, a.group[out_assoc[narrow]], rng)
     keep = ~vol[out_target]
     out_assoc, out_target = out_assoc[keep], out_target[keep]
 
@@ -194,19 +200,6 @@ def recruit_by_asking(W: World, p: Parameters, rng: np.random.Generator) -> None
     c.months_active[own] = 0
     mu.joined_own_initiative = len(own)
     a.members = np.bincount(c.association[c.volunteer], minlength=a.n)
-
-
-def _random_member_of_group(group: np.ndarray, wanted: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A uniformly drawn citizen of each wanted group (any citizen if the group is empty)."""
-    n_groups = max(int(group.max(initial=0)), int(wanted.max(initial=0))) + 1
-    order = np.argsort(group, kind="stable")
-    sizes = np.bincount(group, minlength=n_groups)
-    start = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    size = sizes[wanted]
-    u = rng.random(len(wanted))
-    out = np.where(size > 0, order[np.minimum(start[wanted] + (u * size).astype(np.int64), len(order) - 1)],
-                   (u * len(group)).astype(np.int64))
-    return out
 
 
 def update_ties(W: World, p: Parameters, rng: np.random.Generator) -> None:
@@ -244,7 +237,10 @@ def update_trust(W: World, p: Parameters) -> None:
     """7. Trust: asymmetric learning from experience, slow diffusion over ties.
 
     Experience      x_i = clip(0.5 + 0.5 (sigma_a - kappa_a))  for a volunteer of association a
-                    x_i = needs_met_i                            for other citizens
+                    x_i = (needs_met_i + clip(0.5 + 0.5 (mean sigma - mean kappa))) / 2
+                                                                 for other citizens (own service,
+                                                                 and the municipality's stance
+                                                                 toward civil society as heard)
     Trust in the municipality:
                     dt = r (x - t)        if x >= t
                     dt = L r (x - t)      if x <  t      (L = trust_loss_ratio; Slovic 1993)
@@ -257,7 +253,8 @@ def update_trust(W: World, p: Parameters) -> None:
     """
     c, a, T = W.citizens, W.associations, W.ties
     vol = c.volunteer
-    x = c.needs_met.copy()
+    stance = float(np.clip(0.5 + 0.5 * (a.support_felt.mean() - a.control_felt.mean()), 0.0, 1.0))
+    x = 0.5 * (c.needs_met + stance)
     aa = c.association[vol]
     x[vol] = _clip01(0.5 + 0.5 * (a.support_felt[aa] - a.control_felt[aa]))
     c.trust_municipality = _asymmetric_step(c.trust_municipality, x, p.trust_gain_rate, p.trust_loss_ratio)
@@ -306,7 +303,7 @@ def drift_associations(W: World, p: Parameters) -> None:
     """9. Associations drift: voice to service, autonomy, openness, cooperation, understanding.
 
     Orientation    o* = o_own + (1 - o_own) min(1, 0.7 [supplier] + 0.3 q)
-    Autonomy       a* = a_own (1 - kappa_a (1 - 0.5 [partnership]))
+    Autonomy       a* = a_own (1 - 0.5 kappa_a (1 - 0.5 [partnership]))
     Openness       open* = targeting (1 - 0.5 q)      (quick results favour similar recruits)
     Cooperation    coop* = 0.8 (1 - contract_competition [relation != none])
     Each moves as x += association_drift_rate (x* - x).
@@ -320,9 +317,9 @@ def drift_associations(W: World, p: Parameters) -> None:
     partner = a.relation == PARTNERSHIP
     q = p.quick_results_pressure
     o_target = a.orientation_own + (1.0 - a.orientation_own) * np.minimum(1.0, 0.7 * supplier + 0.3 * q)
-    aut_target = a.autonomy_own * (1.0 - a.control_felt * (1.0 - 0.5 * partner))
+    aut_target = a.autonomy_own * (1.0 - 0.5 * a.control_felt * (1.0 - 0.5 * partner))
     open_target = p.targeting * (1.0 - 0.5 * q)
-    coop_target = 0.8 * (1.0 - p.contract_competition * (a.relation != 0))
+    coop_target = 0.8 * (1.0 - p.contract_competition * (a.relation != NO_RELATION))
     a.orientation += r * (o_target - a.orientation)
     a.autonomy += r * (aut_target - a.autonomy)
     a.openness += r * (open_target - a.openness)
@@ -335,13 +332,14 @@ def drift_associations(W: World, p: Parameters) -> None:
 def produce_outcomes(W: World, p: Parameters) -> None:
     """10. Outcomes and synergy: co-production with complementarity (Ostrom 1996).
 
-    Municipal output  R = staff_service_capacity (1 - control_cost * mean staff control)
+    Municipal output  R = staff_service_capacity (1 - control_cost * mean staff control - facilitation_cost * f)
     Civil output      C = hour_value * e * sum(h) / N
     Service part      C_s = hour_value * e * (1 + quick_results_boost q) * sum(h * o_a) / N
     Quality           Q = member-weighted mean of partner_trust_a * understanding_a
     Learning          gamma += synergy_learning_rate * Q * (gamma_max - gamma), unless linear thinking
     Welfare           Y = R + C + gamma Q sqrt(R C)
     Synergy           Y / (R + C) - 1   (0 when R + C = 0)
+    Service output    S = R + C_s + gamma Q sqrt(R C_s)   (what formal output metrics see)
     Needs met         needs_i = 1 - exp(-(R (1 + synergy) + served_g(i)) / need_i), need 2 if vulnerable,
                       served_g the civil service output reaching group g (own group, and
                       everyone in proportion to openness).
@@ -351,7 +349,7 @@ def produce_outcomes(W: World, p: Parameters) -> None:
     vol = np.flatnonzero(c.volunteer)
     aa = c.association[vol]
     h = c.hours[vol]
-    mu.municipal_output = p.staff_service_capacity * (1.0 - p.control_cost * float(st.control.mean()))
+    mu.municipal_output = p.staff_service_capacity * (1.0 - p.control_cost * float(st.control.mean()) - p.facilitation_cost * p.facilitation)
     per_hour = p.hour_value * mu.effectiveness
     mu.civil_output = per_hour * float(h.sum()) / n
     service_by_assoc = np.bincount(aa, h * a.orientation[aa], minlength=a.n) * per_hour * (
@@ -366,6 +364,8 @@ def produce_outcomes(W: World, p: Parameters) -> None:
     R, C, Q = mu.municipal_output, mu.civil_output, mu.collaboration_quality
     mu.coproduced_welfare = R + C + mu.complementarity * Q * np.sqrt(R * C)
     mu.synergy = float(mu.coproduced_welfare / (R + C) - 1.0) if R + C > 0 else 0.0
+    Cs = mu.civil_service_output
+    mu.service_output = R + Cs + mu.complementarity * Q * np.sqrt(R * Cs)
 
     n_groups = int(c.group.max(initial=0)) + 1
     group_size = np.maximum(np.bincount(c.group, minlength=n_groups), 1)
