@@ -21,7 +21,7 @@ import numpy as np
 from . import submodels as sm
 from .agents import Association, Citizen, Staff, Volunteer
 from .indicators import INDICATORS, compute_indicators
-from .parameters import ParameterError, Parameters, coerce_value, make_parameters
+from .parameters import ParameterError, Parameters, make_parameters
 from .state import CHANNEL_NAMES, RELATIONS, initial_world
 
 #: Independent random streams, one per process that draws (common random numbers): each is
@@ -125,7 +125,7 @@ class CoCreationModel(mesa.Model):
 
     def set_lever(self, name: str, value: Any) -> None:
         """Change a lever now, during a run (the browser's live control); validated like any parameter."""
-        self.p = self.p.with_levers(**{name: coerce_value(name, value)})
+        self.p = self.p.with_levers(**{name: value})
         self.lever_log.append((self.steps, name, getattr(self.p, name)))
 
     def _sync_roles(self, was_volunteer: np.ndarray) -> None:

@@ -1,0 +1,160 @@
+"""Each mechanism moves its indicator the way the theory says, all else fixed.
+
+Every comparison uses the same seeds on both sides (common random numbers), so the
+difference is the lever's effect, not noise.
+"""
+
+import numpy as np
+import pytest
+
+from simulation import CoCreationModel, make_parameters
+from simulation import submodels as sm
+
+SEEDS = (1, 2)
+BASE = {"n_citizens": 400, "n_associations": 10, "n_staff": 4}
+
+
+def mean_of(indicator, months=36, last=12, **levers):
+    """Mean over seeds of the indicator's mean over the last months of a run."""
+    values = []
+    for seed in SEEDS:
+        m = CoCreationModel(**{**BASE, "steps": months, "seed": seed, **levers})
+        for _ in range(months):
+            m.step()
+        values.append(m.results()[indicator].iloc[-last:].mean())
+    return float(np.mean(values))
+
+
+@pytest.mark.parametrize("indicator", ["mean_motivation", "volunteer_hours"])
+def test_steering_above_tolerance_crowds_out_motivation_and_hours(indicator):
+    assert mean_of(indicator, steering_intensity=0.95) < 0.85 * mean_of(indicator, steering_intensity=0.4)
+
+
+def test_steering_below_tolerance_does_no_harm_to_motivation():
+    light, none = mean_of("mean_motivation", steering_intensity=0.3), mean_of("mean_motivation", steering_intensity=0.0)
+    assert light == pytest.approx(none, rel=0.03)
+
+
+def test_coordination_raises_what_an_hour_achieves_with_diminishing_returns():
+    p = make_parameters()
+    gains = [sm.coordination(s, p) for s in (0.0, 0.1, 0.2, 0.3)]
+    assert gains[0] == 0 and all(b > a for a, b in zip(gains, gains[1:], strict=False))
+    assert gains[1] - gains[0] > gains[3] - gains[2]
+
+
+@pytest.mark.parametrize("indicator", ["mean_motivation", "volunteer_hours"])
+def test_facilitation_crowds_in_motivation_and_hours(indicator):
+    assert mean_of(indicator, facilitation=0.9) > mean_of(indicator, facilitation=0.1)
+
+
+def test_trust_falls_faster_than_it_rises_for_equal_shocks():
+    def change(shock):
+        m = CoCreationModel(**BASE, initial_volunteering=0.0, trust_diffusion=0.0, seed=1)
+        W = m.world
+        W.citizens.trust_municipality[:] = 0.5
+        stance = float(np.clip(0.5 + 0.5 * (W.associations.support_felt.mean() - W.associations.control_felt.mean()), 0, 1))
+        W.citizens.needs_met[:] = 2 * (0.5 + shock) - stance  # experience = 0.5 + shock
+        sm.update_trust(W, m.p)
+        return float(W.citizens.trust_municipality.mean() - 0.5)
+
+    up, down = change(+0.2), change(-0.2)
+    assert up > 0 > down
+    assert -down / up == pytest.approx(make_parameters().trust_loss_ratio, rel=1e-6)
+
+
+def test_being_asked_raises_recruitment_and_is_recorded_as_the_channel():
+    def joined(asks):
+        total = 0.0
+        for seed in SEEDS:
+            m = CoCreationModel(**BASE, steps=12, seed=seed, asks_per_volunteer=asks, outreach_per_member=0.0)
+            for _ in range(12):
+                m.step()
+            total += m.results()["joined"].sum()
+        return total, m.results()["share_recruited_by_asking"].iloc[-1]
+
+    (none, share_none), (many, share_many) = joined(0.0), joined(0.5)
+    assert many > 1.5 * none
+    assert share_none == 0.0 and share_many > 0.3
+
+
+def test_inclusive_targeting_builds_bridging_capital():
+    kw = {"months": 60}
+    assert mean_of("bridging_capital", targeting=1.0, **kw) > mean_of("bridging_capital", targeting=0.0, **kw)
+    assert mean_of("ei_index", targeting=1.0, **kw) > mean_of("ei_index", targeting=0.0, **kw)
+
+
+def test_inclusive_targeting_reaches_vulnerable_citizens():
+    kw = {"months": 60}
+    assert mean_of("participation_inequality", targeting=1.0, **kw) < mean_of("participation_inequality", targeting=0.0, **kw)
+
+
+def test_supplier_contracts_pull_toward_service_and_lower_autonomy():
+    kw = {"months": 48}
+    assert mean_of("service_orientation", relation_offered="supplier", **kw) > mean_of(
+        "service_orientation", relation_offered="partnership", **kw) + 0.1
+    assert mean_of("association_autonomy", relation_offered="supplier", **kw) < mean_of(
+        "association_autonomy", relation_offered="partnership", **kw)
+
+
+def test_staff_threat_raises_control_when_sense_making_is_low():
+    kw = {"governance_mode": "npm", "volunteer_substitution": 1.0, "months": 36}
+    low_sense = {"sense_making": 0.0, **kw}
+    assert mean_of("staff_threat", threat_sensitivity=1.0, **low_sense) > 0.01
+    assert mean_of("staff_control", threat_sensitivity=1.0, **low_sense) > mean_of("staff_control", threat_sensitivity=0.0, **low_sense)
+    high_sense = {"sense_making": 1.0, **kw}
+    assert mean_of("staff_threat", threat_sensitivity=1.0, **high_sense) == 0.0
+
+
+def test_contract_competition_weakens_cooperation_and_synergy():
+    kw = {"governance_mode": "npm", "months": 60}
+    assert mean_of("collaboration_quality", contract_competition=1.0, **kw) < mean_of("collaboration_quality", contract_competition=0.0, **kw)
+
+
+def test_linear_thinking_stops_learning_complementarity():
+    assert mean_of("complementarity", linear_thinking=True) == make_parameters().complementarity
+    assert mean_of("synergy", linear_thinking=False) > mean_of("synergy", linear_thinking=True)
+
+
+@pytest.mark.parametrize("empty_side", [{"max_hours": 0.0}, {"staff_service_capacity": 0.0}])
+def test_synergy_is_zero_when_either_side_contributes_nothing(empty_side):
+    assert mean_of("synergy", months=12, **empty_side) == 0.0
+    assert mean_of("synergy", months=12) > 0.0
+
+
+def test_supplier_use_of_volunteers_as_labour_moves_associations_from_voice_to_service():
+    kw = {"months": 60}
+    assert mean_of("democratic_voice", governance_mode="npm", **kw) < mean_of("democratic_voice", governance_mode="npg", **kw)
+
+
+def test_ties_strengthen_through_shared_activity_and_decay_without_it():
+    m = CoCreationModel(**BASE, seed=1)
+    W = m.world
+    c, T = W.citizens, W.ties
+    together = (c.association[T.u] >= 0) & (c.association[T.u] == c.association[T.v])
+    keys, before = T.keys.copy(), T.w.copy()
+    sm.update_ties(W, m.p, np.random.default_rng(0))
+    after = T.w[np.searchsorted(T.keys, keys)]  # the same ties, found by key
+    assert together.any() and (~together).any()
+    assert np.all(after[together] > before[together])
+    assert np.all(after[~together] < before[~together])
+    assert len(T) > len(keys)  # co-volunteers formed new ties
+
+
+def test_new_ties_are_bridging_only_where_associations_mix_groups():
+    def new_bridging_share(mixed):
+        m = CoCreationModel(**BASE, seed=1, tie_formation_rate=1.0)
+        W = m.world
+        c = W.citizens
+        vol = np.flatnonzero(c.volunteer)
+        if mixed:  # members drawn from every group
+            c.association[vol] = np.random.default_rng(1).integers(0, W.associations.n, len(vol))
+        else:  # each association recruits within one group
+            c.association[vol] = c.group[vol] % W.associations.n
+        old = set(W.ties.keys.tolist())
+        sm.update_ties(W, m.p, np.random.default_rng(0))
+        new = np.array([k for k in W.ties.keys.tolist() if k not in old])
+        u, v = new // W.ties.n, new % W.ties.n
+        return float(np.mean(c.group[u] != c.group[v]))
+
+    assert new_bridging_share(mixed=False) == 0.0
+    assert new_bridging_share(mixed=True) > 0.5
