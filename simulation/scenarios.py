@@ -1,0 +1,307 @@
+"""Named scenarios: TOML files that set parameters and schedule lever changes.
+
+A scenario file (read with the standard library's :mod:`tomllib`) looks like this::
+
+    description = "What it represents and which part of the seed it comes from."
+    base = "denmark"              # optional: start from another scenario (name or path)
+
+    [parameters]                  # any parameter of simulation.parameters
+    governance_mode = "npm"
+    steering_intensity = 0.6
+
+    [[policy]]                    # optional: lever changes at given months
+    step = 24
+    steering_intensity = 0.9
+
+Resolution rules (documented in ``docs/cli.md``):
+
+* a scenario starts from its base's parameters and overrides them key by key;
+* its ``[[policy]]`` tables, if it has any, replace the base's schedule;
+* setting ``governance_mode`` applies that mode's lever preset: levers inherited from the
+  base are dropped, levers set next to the mode (same file, ``--set``, a sweep) win;
+* a policy change after the scenario's own horizon is an error in the file; when a command
+  line or a sweep shortens the run, later changes are dropped with a note.
+
+Named scenarios are looked up in ``./scenarios`` (the current directory) and then in the
+project's ``scenarios/`` folder; ``SAMSKABELSE_SCENARIOS`` (a ``os.pathsep``-separated
+list of folders) is searched first.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .parameters import FIELDS, LEVERS, ParameterError, Parameters, coerce_value, make_parameters, parse_policy_schedule
+
+#: Scenario used when none is named.
+DEFAULT_SCENARIO = "denmark"
+
+#: Keys a scenario file may hold at its top level.
+SCENARIO_KEYS = ("description", "base", "parameters", "policy")
+
+#: The project's own scenario folder (next to the package in a source checkout).
+PROJECT_SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+class InputError(Exception):
+    """Bad user input (a file, a name, a value): the message says where and what is allowed."""
+
+
+@dataclass
+class Scenario:
+    """A scenario fully resolved: its chain of files, the parameters it sets and the run's Parameters."""
+
+    name: str
+    path: Path
+    description: str
+    chain: list[Path]
+    settings: dict[str, Any]
+    policy: list[dict[str, Any]]
+    parameters: Parameters
+    notes: list[str] = field(default_factory=list)
+
+
+def search_path() -> list[Path]:
+    """Folders searched for named scenarios, first match wins."""
+    dirs = [Path(p) for p in os.environ.get("SAMSKABELSE_SCENARIOS", "").split(os.pathsep) if p]
+    dirs += [Path.cwd() / "scenarios", PROJECT_SCENARIO_DIR]
+    seen, out = set(), []
+    for d in dirs:
+        key = d.resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
+
+
+def available() -> dict[str, Path]:
+    """Every named scenario on the search path: name -> file (the first found wins)."""
+    found: dict[str, Path] = {}
+    for d in search_path():
+        if d.is_dir():
+            for p in sorted(d.glob("*.toml")):
+                found.setdefault(p.stem, p)
+    return dict(sorted(found.items()))
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read a TOML file; a syntax error becomes an :class:`InputError` naming file and line."""
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise InputError(f"{_display(path)}: no such file.") from None
+    except IsADirectoryError:
+        raise InputError(f"{_display(path)}: is a folder, not a TOML file.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{_display(path)}: not valid TOML: {exc}. Fix the file and try again.") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{_display(path)}: not a UTF-8 text file.") from None
+
+
+def looks_like_path(ref: str) -> bool:
+    """True when ``ref`` names a file rather than a scenario name."""
+    return ref.endswith(".toml") or "/" in ref or os.sep in ref
+
+
+def find(ref: str, relative_to: Path | None = None) -> Path:
+    """The file of scenario ``ref`` (a name or a path); unknown names list the known ones."""
+    if looks_like_path(ref):
+        p = Path(ref).expanduser()
+        if not p.is_absolute() and relative_to is not None and (relative_to / p).exists():
+            p = relative_to / p
+        if not p.exists():
+            raise InputError(f"scenario file {ref!r} does not exist.")
+        return p
+    if relative_to is not None and (relative_to / f"{ref}.toml").exists():
+        return relative_to / f"{ref}.toml"
+    names = available()
+    if ref in names:
+        return names[ref]
+    close = difflib.get_close_matches(ref, list(names), n=1, cutoff=0.5)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise InputError(
+        f"unknown scenario {ref!r}.{hint} Known scenarios: {', '.join(names) or '(none found)'}. "
+        f"A scenario can also be given as a path to a .toml file; named ones are looked up in "
+        f"{', '.join(_display(d) for d in search_path())}."
+    )
+
+
+def _suggest(name: str, names) -> str:
+    close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.5)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _read_scenario_file(path: Path) -> dict[str, Any]:
+    """One scenario file, checked for structure and parameter values (not yet merged)."""
+    data = read_toml(path)
+    where = _display(path)
+    for key in data:
+        if key not in SCENARIO_KEYS:
+            raise InputError(
+                f"{where}: unknown top-level key {key!r}{_suggest(key, SCENARIO_KEYS)}; a scenario file may hold "
+                f"{', '.join(SCENARIO_KEYS)}. Parameters go in the [parameters] table."
+            )
+    desc = data.get("description")
+    if not isinstance(desc, str) or not desc.strip():
+        raise InputError(f"{where}: key 'description' is missing or empty; say what the scenario represents and where it comes from.")
+    base = data.get("base")
+    if base is not None and not isinstance(base, str):
+        raise InputError(f"{where}: key 'base' must be a scenario name or path in quotes, got {base!r}.")
+    params = data.get("parameters", {})
+    if not isinstance(params, Mapping):
+        raise InputError(f"{where}: 'parameters' must be a table ([parameters]), got {params!r}.")
+    settings = {}
+    for key, value in params.items():
+        if key == "policy_schedule":
+            raise InputError(f"{where}: [parameters] key 'policy_schedule': write lever changes as [[policy]] tables instead.")
+        try:
+            settings[key] = coerce_value(key, value)
+        except ParameterError as exc:
+            raise InputError(f"{where}: [parameters] key {key!r}: {exc}.") from None
+    policy = data.get("policy", [])
+    if not isinstance(policy, list):
+        raise InputError(f"{where}: 'policy' must be a list of [[policy]] tables, got {policy!r}.")
+    for i, entry in enumerate(policy):
+        try:
+            parse_policy_schedule([entry])
+        except ParameterError as exc:
+            raise InputError(f"{where}: [[policy]] table {i + 1}: {exc}.") from None
+    return {"description": desc.strip(), "base": base, "settings": settings, "policy": [dict(e) for e in policy]}
+
+
+def merge_settings(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Overrides on top of base settings; a new ``governance_mode`` drops the base's levers.
+
+    A governance mode is a preset of every lever, so setting one means "this mode", not "this
+    mode except for whatever the base happened to set". Levers given in ``overrides`` win.
+    """
+    merged = dict(base)
+    if "governance_mode" in overrides:
+        for lever in LEVERS:
+            merged.pop(lever, None)
+    merged.update(overrides)
+    return merged
+
+
+def _resolve_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], list[dict[str, Any]], list[Path], str, Path]:
+    """Settings, policy (with the file of each entry) and chain of a scenario file and its bases."""
+    real = path.resolve()
+    if real in seen:
+        loop = " -> ".join(_display(p) for p in (*seen, real))
+        raise InputError(f"{_display(path)}: key 'base' makes a loop of scenarios: {loop}.")
+    spec = _read_scenario_file(path)
+    if spec["base"] is None:
+        settings: dict[str, Any] = {}
+        policy: list[dict[str, Any]] = []
+        chain: list[Path] = []
+    else:
+        try:
+            base_path = find(spec["base"], relative_to=path.parent)
+        except InputError as exc:
+            raise InputError(f"{_display(path)}: key 'base': {exc}") from None
+        settings, policy, chain, _, _ = _resolve_chain(base_path, (*seen, real))
+    settings = merge_settings(settings, spec["settings"])
+    if spec["policy"]:
+        policy = [{"entry": e, "file": path, "index": i + 1} for i, e in enumerate(spec["policy"])]
+    return settings, policy, [*chain, path], spec["description"], path
+
+
+def resolve(
+    ref: str | Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    override_source: str = "--set",
+) -> Scenario:
+    """Resolve a scenario (name or file) with optional overrides into validated :class:`Parameters`.
+
+    Args:
+        ref: scenario name or path; ``None`` means :data:`DEFAULT_SCENARIO`.
+        overrides: parameter values applied on top (already typed or strings from a command
+            line); ``steps`` here shortens or lengthens the run.
+        override_source: how to name the overrides in error messages (``--set``, a file key).
+
+    Raises:
+        InputError: with a message naming the file and key at fault.
+    """
+    ref = DEFAULT_SCENARIO if ref is None else str(ref)
+    path = find(ref)
+    settings, policy, chain, description, _ = _resolve_chain(path)
+    name = path.stem
+    where = _display(path)
+    file_steps = settings.get("steps", FIELDS["steps"].default)
+    for p in policy:
+        step = p["entry"].get("step")
+        if isinstance(step, int) and step > file_steps:
+            raise InputError(
+                f"{_display(p['file'])}: [[policy]] table {p['index']}: key 'step' = {step} lies beyond the "
+                f"horizon of scenario {name!r} (steps = {file_steps}); a change must come at step 1 to {file_steps}."
+            )
+    typed = {}
+    for key, value in (overrides or {}).items():
+        if key == "policy_schedule":
+            raise InputError(f"{override_source} policy_schedule: lever changes can only be given as [[policy]] tables in a scenario file.")
+        try:
+            typed[key] = coerce_value(key, value)
+        except ParameterError as exc:
+            raise InputError(f"{override_source} {key}: {exc}.") from None
+    settings = merge_settings(settings, typed)
+    steps = settings.get("steps", FIELDS["steps"].default)
+    notes = []
+    entries = []
+    for p in policy:
+        if p["entry"]["step"] > steps:
+            changes = ", ".join(f"{k} = {v!r}" for k, v in p["entry"].items() if k != "step")
+            notes.append(f"the policy change at step {p['entry']['step']} ({changes}) comes after the last step ({steps}) and is not applied")
+        else:
+            entries.append(p["entry"])
+    try:
+        parameters = make_parameters(**settings, policy_schedule=entries)
+    except ParameterError as exc:
+        raise InputError(f"{where}: {exc}.") from None
+    return Scenario(
+        name=name, path=path, description=description, chain=chain, settings=settings,
+        policy=entries, parameters=parameters, notes=notes,
+    )
+
+
+def parse_assignments(pairs: list[str] | None, option: str = "--set") -> dict[str, str]:
+    """``["key=value", ...]`` from a command line as a dict; a malformed pair is an InputError."""
+    out: dict[str, str] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise InputError(f"{option} {pair!r}: expected key=value, e.g. {option} steering_intensity=0.6.")
+        if key not in FIELDS or key == "policy_schedule":
+            if key == "policy_schedule":
+                raise InputError(f"{option} policy_schedule: lever changes can only be given as [[policy]] tables in a scenario file.")
+            raise InputError(f"{option} {key}: unknown parameter {key!r}{_suggest(key, FIELDS)}. `samskabelse params` lists them all.")
+        out[key] = value
+    return out
+
+
+def describe_all() -> list[tuple[str, str, Path]]:
+    """(name, first line of description, file) of every named scenario; broken files say so."""
+    rows = []
+    for name, path in available().items():
+        try:
+            desc = _read_scenario_file(path)["description"]
+            first = desc.split(". ")[0].strip().rstrip(".") + "."
+        except InputError as exc:
+            first = f"(cannot be read: {exc})"
+        rows.append((name, first, path))
+    return rows
