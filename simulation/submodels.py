@@ -41,7 +41,7 @@ def coordination(s: float, p: Parameters) -> float:
 def perceive_steering(W: World, p: Parameters) -> None:
     """2. Steering felt: staff exert control; associations perceive control and support.
 
-    Staff control        c_s = 1 - (1 - s)(1 - 0.3 q)(1 - w_threat * threat_s)
+    Staff control        c_s = 1 - (1 - s)(1 - quick_results_control * q)(1 - threat_control_weight * threat_s)
     Perceived control    kappa_a = min(1, x_a c_s(a) + contract_control * [supplier])
                                    * (1 - b * autonomy_a) * (1 - b * partner_trust_a)
     Perceived support    sigma_a = f * (0.5 + 0.5 * skill_s(a)) * (1 - kappa_a)
@@ -53,7 +53,7 @@ def perceive_steering(W: World, p: Parameters) -> None:
     ``unrelated_control_exposure`` for an association with no relation to the municipality, else 1.
     """
     st, a, mu = W.staff, W.associations, W.municipality
-    st.control = 1.0 - (1.0 - p.steering_intensity) * (1.0 - 0.3 * p.quick_results_pressure) * (
+    st.control = 1.0 - (1.0 - p.steering_intensity) * (1.0 - p.quick_results_control * p.quick_results_pressure) * (
         1.0 - p.threat_control_weight * st.threat
     )
     exposure = np.where(a.relation == NO_RELATION, p.unrelated_control_exposure, 1.0)
@@ -208,7 +208,7 @@ def update_ties(W: World, p: Parameters, rng: np.random.Generator) -> None:
     Tie between two volunteers of the same association:  w += tie_strengthening * (1 - w)
     Any other tie:                                       w -= tie_decay * w
     Ties with w < tie_drop_threshold are lost. Each volunteer forms, with probability
-    tie_formation_rate, a new tie (w = 0.3) with a random co-volunteer of its association:
+    tie_formation_rate, a new tie (w = new_tie_weight) with a random co-volunteer of its association:
     bridging where the association mixes groups, bonding where it does not.
     """
     c, T = W.citizens, W.ties
@@ -230,7 +230,7 @@ def update_ties(W: World, p: Parameters, rng: np.random.Generator) -> None:
     start = np.concatenate(([0], np.cumsum(counts)[:-1]))
     ma = c.association[makers]
     partner = by_assoc[start[ma] + (rng.random(len(makers)) * counts[ma]).astype(np.int64)]
-    T.add(makers, partner, 0.3)
+    T.add(makers, partner, p.new_tie_weight)
 
 
 def update_trust(W: World, p: Parameters) -> None:
@@ -249,7 +249,7 @@ def update_trust(W: World, p: Parameters) -> None:
                     g* = g_floor + (1 - g_floor) min(1, (vol_i + vbar_i) / 2 / v_ref)
                     dg = r_g (g* - g),    vbar_i the tie-weighted share of contacts volunteering
     Partner trust between association a and its staff contact, asymmetric as above:
-                    x_a = clip(0.5 + 0.5 (sigma_a - kappa_a) + 0.1 [partnership])
+                    x_a = clip(0.5 + 0.5 (sigma_a - kappa_a) + partnership_trust_bonus [partnership])
     """
     c, a, T = W.citizens, W.associations, W.ties
     vol = c.volunteer
@@ -267,7 +267,7 @@ def update_trust(W: World, p: Parameters) -> None:
     exposure = np.minimum(1.0, 0.5 * (vol + vbar) / p.volunteering_reference)
     g_target = p.generalised_trust_floor + (1.0 - p.generalised_trust_floor) * exposure
     c.generalised_trust = _clip01(c.generalised_trust + p.generalised_trust_rate * (g_target - c.generalised_trust))
-    x_a = _clip01(0.5 + 0.5 * (a.support_felt - a.control_felt) + 0.1 * (a.relation == PARTNERSHIP))
+    x_a = _clip01(0.5 + 0.5 * (a.support_felt - a.control_felt) + p.partnership_trust_bonus * (a.relation == PARTNERSHIP))
     a.partner_trust = _asymmetric_step(a.partner_trust, x_a, p.partner_trust_rate, p.trust_loss_ratio)
 
 
@@ -302,7 +302,7 @@ def update_staff_threat(W: World, p: Parameters) -> None:
 def drift_associations(W: World, p: Parameters) -> None:
     """9. Associations drift: voice to service, autonomy, openness, cooperation, understanding.
 
-    Orientation    o* = o_own + (1 - o_own) min(1, 0.7 [supplier] + 0.3 q)
+    Orientation    o* = o_own + (1 - o_own) min(1, contract_service_pull [supplier] + 0.3 q)
     Autonomy       a* = a_own (1 - 0.5 kappa_a (1 - 0.5 [partnership]))
     Openness       open* = targeting (1 - 0.5 q)      (quick results favour similar recruits)
     Cooperation    coop* = 0.8 (1 - contract_competition [relation != none])
@@ -316,7 +316,7 @@ def drift_associations(W: World, p: Parameters) -> None:
     supplier = a.relation == SUPPLIER
     partner = a.relation == PARTNERSHIP
     q = p.quick_results_pressure
-    o_target = a.orientation_own + (1.0 - a.orientation_own) * np.minimum(1.0, 0.7 * supplier + 0.3 * q)
+    o_target = a.orientation_own + (1.0 - a.orientation_own) * np.minimum(1.0, p.contract_service_pull * supplier + 0.3 * q)
     aut_target = a.autonomy_own * (1.0 - 0.5 * a.control_felt * (1.0 - 0.5 * partner))
     open_target = p.targeting * (1.0 - 0.5 * q)
     coop_target = 0.8 * (1.0 - p.contract_competition * (a.relation != NO_RELATION))
@@ -340,7 +340,7 @@ def produce_outcomes(W: World, p: Parameters) -> None:
     Welfare           Y = R + C + gamma Q sqrt(R C)
     Synergy           Y / (R + C) - 1   (0 when R + C = 0)
     Service output    S = R + C_s + gamma Q sqrt(R C_s)   (what formal output metrics see)
-    Needs met         needs_i = 1 - exp(-(R (1 + synergy) + served_g(i)) / need_i), need 2 if vulnerable,
+    Needs met         needs_i = 1 - exp(-(R (1 + synergy) + served_g(i)) / need_i), need_i = vulnerable_need if vulnerable else 1,
                       served_g the civil service output reaching group g (own group, and
                       everyone in proportion to openness).
     """
@@ -372,5 +372,5 @@ def produce_outcomes(W: World, p: Parameters) -> None:
     to_own = np.bincount(a.group, service_by_assoc * (1.0 - a.openness), minlength=n_groups)
     to_all = float((service_by_assoc * a.openness).sum())
     served = (to_own + to_all * group_size / n) / group_size
-    need = np.where(c.vulnerable, 2.0, 1.0)
+    need = np.where(c.vulnerable, p.vulnerable_need, 1.0)
     c.needs_met = 1.0 - np.exp(-(R * (1.0 + mu.synergy) + served[c.group]) / need)
