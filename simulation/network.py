@@ -76,20 +76,34 @@ class Ties:
         return len(new_keys)
 
 
-def random_members(pool_group: np.ndarray, wanted: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Draw, for each entry of ``wanted``, a uniformly random member of that group from a pool.
+@dataclass(frozen=True)
+class GroupIndex:
+    """Members of a pool sorted by group, to draw random members of given groups fast.
 
-    ``pool_group[k]`` is the group of pool member k. Returns pool indices; where a wanted
-    group has no member, a uniformly random member of the whole pool is drawn instead.
+    Build it once for a pool whose groups do not change (citizens, associations).
     """
-    n_groups = max(int(pool_group.max(initial=0)), int(wanted.max(initial=0))) + 1
-    order = np.argsort(pool_group, kind="stable")
-    sizes = np.bincount(pool_group, minlength=n_groups)
-    start = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    size = sizes[wanted]
-    u = rng.random(len(wanted))
-    in_group = order[np.minimum(start[wanted] + (u * size).astype(np.int64), len(order) - 1)]
-    return np.where(size > 0, in_group, (u * len(pool_group)).astype(np.int64))
+
+    order: np.ndarray  # pool indices sorted by group
+    start: np.ndarray  # first position of each group in ``order``
+    size: np.ndarray  # members of each group
+
+    @classmethod
+    def of(cls, pool_group: np.ndarray, n_groups: int | None = None) -> GroupIndex:
+        """Index the pool whose k-th member is in group ``pool_group[k]``."""
+        n_groups = max(n_groups or 0, int(pool_group.max(initial=-1)) + 1)
+        size = np.bincount(pool_group, minlength=n_groups)
+        start = np.concatenate(([0], np.cumsum(size)[:-1]))
+        return cls(order=np.argsort(pool_group, kind="stable"), start=start, size=size)
+
+    def draw(self, wanted: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """A uniformly random member of each wanted group (of the whole pool where a group is empty)."""
+        n_groups = len(self.size)
+        known = wanted < n_groups
+        size = np.where(known, self.size[np.minimum(wanted, n_groups - 1)], 0)
+        start = self.start[np.minimum(wanted, n_groups - 1)]
+        u = rng.random(len(wanted))
+        in_group = self.order[np.minimum(start + (u * size).astype(np.int64), len(self.order) - 1)]
+        return np.where(size > 0, in_group, (u * len(self.order)).astype(np.int64))
 
 
 def homophilous_ties(group: np.ndarray, n_groups: int, mean_degree: float, homophily: float,
@@ -114,7 +128,7 @@ def homophilous_ties(group: np.ndarray, n_groups: int, mean_degree: float, homop
         g_dst = np.where(within, g_src, other)
     else:
         g_dst = g_src
-    dst = random_members(group, g_dst, rng)
+    dst = GroupIndex.of(group, n_groups).draw(g_dst, rng)
     ties = Ties(n=n, u=np.zeros(0, np.int64), v=np.zeros(0, np.int64), w=np.zeros(0))
     lo, hi = np.minimum(src, dst), np.maximum(src, dst)
     ok = lo != hi

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .network import Ties, homophilous_ties, random_members
+from .network import GroupIndex, Ties, homophilous_ties
 from .parameters import Parameters
 
 #: How a volunteer was recruited (``Citizens.channel``).
@@ -39,6 +39,7 @@ class Citizens:
     autonomy: np.ndarray  # [0, 1] perceived autonomy of a volunteer
     channel: np.ndarray  # int8, CHANNEL_* of the current volunteering spell
     months_active: np.ndarray  # int, months in the current volunteering spell
+    by_group: GroupIndex  # citizens sorted by group (groups never change)
 
     @property
     def n(self) -> int:
@@ -64,6 +65,7 @@ class Associations:
     control_felt: np.ndarray  # [0, 1] perceived control kappa
     support_felt: np.ndarray  # [0, 1] perceived support sigma
     members: np.ndarray  # int, number of volunteers
+    by_group: GroupIndex  # associations sorted by the group they grew out of
 
     @property
     def n(self) -> int:
@@ -141,6 +143,7 @@ def initial_world(p: Parameters, rng_network: np.random.Generator, rng_populatio
         relation=relation, cooperation=np.full(na, 0.5), partner_trust=_clip01(r.normal(p.initial_trust_municipality, 0.05, na)),
         understanding=np.full(na, 0.15), staff=np.arange(na) % ns,
         control_felt=np.zeros(na), support_felt=np.zeros(na), members=np.zeros(na, dtype=np.int64),
+        by_group=GroupIndex.of(a_group, g),
     )
 
     # Initial volunteers: the most ready citizens are likelier to volunteer; each joins an
@@ -153,7 +156,7 @@ def initial_world(p: Parameters, rng_network: np.random.Generator, rng_populatio
         volunteer[r.choice(n, size=k, replace=False, p=weight / weight.sum())] = True
     association = np.full(n, -1, dtype=np.int64)
     vol_idx = np.flatnonzero(volunteer)
-    association[vol_idx] = association_of_group(group[vol_idx], a_group, r)
+    association[vol_idx] = associations.by_group.draw(group[vol_idx], r)
     associations.members = np.bincount(association[vol_idx], minlength=na)
     motivation = baseline.copy()
     channel = np.where(volunteer, CHANNEL_BEFORE_RUN, CHANNEL_NONE).astype(np.int8)
@@ -163,13 +166,9 @@ def initial_world(p: Parameters, rng_network: np.random.Generator, rng_populatio
         motivation=motivation, baseline_motivation=baseline, needs_met=np.full(n, 0.6),
         volunteer=volunteer, association=association, hours=np.zeros(n), autonomy=np.zeros(n),
         channel=channel, months_active=np.where(volunteer, 12, 0).astype(np.int64),
+        by_group=GroupIndex.of(group, g),
     )
     staff = Staff(control=np.zeros(ns), facilitation_skill=_clip01(r.normal(0.6, 0.15, ns)), threat=np.zeros(ns))
     ties = homophilous_ties(group, g, p.mean_degree, p.homophily, rng_network)
     municipality = Municipality(complementarity=p.complementarity, substitution=np.zeros(ns))
     return World(citizens=citizens, associations=associations, staff=staff, ties=ties, municipality=municipality)
-
-
-def association_of_group(groups: np.ndarray, association_group: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Draw a random association of each given group (any association where a group has none)."""
-    return random_members(association_group, groups, rng)

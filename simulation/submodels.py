@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .network import random_members
 from .parameters import Parameters
 from .state import (
     CHANNEL_ASKED,
@@ -20,7 +19,6 @@ from .state import (
     CHANNEL_OWN_INITIATIVE,
     RELATIONS,
     World,
-    association_of_group,
 )
 
 NO_RELATION, SUPPLIER, PARTNERSHIP = (RELATIONS.index(r) for r in ("none", "supplier", "partnership"))
@@ -157,11 +155,11 @@ def recruit_by_asking(W: World, p: Parameters, rng: np.random.Generator) -> None
 
     # asks along ties, in both directions of every tie
     deg = np.maximum(T.degree(), 1)
-    asker = np.concatenate((T.u, T.v))
-    asked = np.concatenate((T.v, T.u))
-    w = np.concatenate((T.w, T.w))
-    live = vol[asker] & ~vol[asked]
-    asker, asked, w = asker[live], asked[live], w[live]
+    vol_u, vol_v = vol[T.u], vol[T.v]
+    up, down = vol_u & ~vol_v, vol_v & ~vol_u  # ties from a volunteer to a non-volunteer, each way
+    asker = np.concatenate((T.u[up], T.v[down]))
+    asked = np.concatenate((T.v[up], T.u[down]))
+    w = np.concatenate((T.w[up], T.w[down]))
     is_ask = rng.random(len(asker)) < p.asks_per_volunteer / deg[asker]
     asker, asked, w = asker[is_ask], asked[is_ask], w[is_ask]
     ask_assoc = c.association[asker]
@@ -173,7 +171,7 @@ def recruit_by_asking(W: World, p: Parameters, rng: np.random.Generator) -> None
     out_target = np.empty(len(out_assoc), dtype=np.int64)
     out_target[wide] = rng.integers(0, n, int(wide.sum()))
     narrow = ~wide
-    out_target[narrow] = random_members(c.group, a.group[out_assoc[narrow]], rng)
+    out_target[narrow] = c.by_group.draw(a.group[out_assoc[narrow]], rng)
     keep = ~vol[out_target]
     out_assoc, out_target = out_assoc[keep], out_target[keep]
 
@@ -195,7 +193,7 @@ def recruit_by_asking(W: World, p: Parameters, rng: np.random.Generator) -> None
     candidates = np.flatnonzero(~c.volunteer)
     own = candidates[rng.random(len(candidates)) < p.self_join_rate * ready[candidates]]
     c.volunteer[own] = True
-    c.association[own] = association_of_group(c.group[own], a.group, rng)
+    c.association[own] = a.by_group.draw(c.group[own], rng)
     c.channel[own] = CHANNEL_OWN_INITIATIVE
     c.months_active[own] = 0
     mu.joined_own_initiative = len(own)
