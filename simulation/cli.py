@@ -295,6 +295,21 @@ def cmd_viz(args: argparse.Namespace) -> int:
     return serve(host=args.host, port=args.port)
 
 
+# --- report --------------------------------------------------------------------------------
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Hand the arguments to ``simulation.report.main`` (the report on the model's patterns)."""
+    try:
+        from simulation.report import main as report_main
+    except ImportError as exc:
+        if (exc.name or "").startswith("simulation"):
+            _error("the report (simulation.report) is not part of this installation of samskabelse.")
+        else:
+            _error(f"the report needs a package that is not installed ({exc.name}).")
+        return EXIT_INPUT
+    return int(report_main(list(args.args)) or 0)
+
+
 # --- parser and entry point ----------------------------------------------------------------
 
 def _positive_int(text: str) -> int:
@@ -337,7 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run one scenario and write its time series, parameters, manifest and figure",
                        description="Run one scenario; print the final indicators; write timeseries.csv, parameters.json, "
-                                   "manifest.json and indicators.png to the output folder.")
+                                   "manifest.json and figure.png to the output folder.")
     scenario_options(p)
     p.add_argument("--out", metavar="DIR", help="output folder (default: results/SCENARIO-seedS)")
     p.add_argument("--no-figure", action="store_true", help="do not draw the figure")
@@ -374,6 +389,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary lines (for scripts)")
     p.set_defaults(func=cmd_sweep)
 
+    p = sub.add_parser("report", help="the report on the model's patterns (`samskabelse report --help`)", add_help=False,
+                       description="Build the report on the model's patterns; every argument goes to the report.")
+    p.add_argument("args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_report)
+
     p = sub.add_parser("viz", help="open the interactive browser model", description="Serve the interactive browser model.")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
@@ -383,8 +403,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``samskabelse`` command."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    if argv[:1] == ["report"]:  # everything after `report` is the report's own, even --help
+        args = argparse.Namespace(func=cmd_report, args=argv[1:])
+    else:
+        args = parser.parse_args(argv)
     from .scenarios import InputError
     from .sweep import SweepFailed
 

@@ -8,7 +8,7 @@ A run's output folder holds:
   scenario, overrides), with the policy schedule;
 * ``manifest.json`` — what made it: package version, code revision, seed, scenario,
   command, wall time;
-* ``indicators.png`` — a figure of the main indicators over time.
+* ``figure.png`` — a figure of the main indicators over time.
 
 Everything is read back from these plain files (never from pickles), so a folder someone
 else made is safe to open.
@@ -36,7 +36,7 @@ from .parameters import Parameters
 #: The indicators every tool relies on (the public interface of the model's results).
 PUBLIC_INDICATORS: tuple[str, ...] = tuple(list(INDICATORS)[:19])
 
-RUN_FIGURE = "indicators.png"
+RUN_FIGURE = "figure.png"
 
 
 def package_version() -> str:

@@ -181,12 +181,13 @@ def _suggest(name: str, names: Sequence[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _int(where: str, key: str, value: Any, lo: int, hi: int | None = None) -> int:
+def _int(where: str, key: str, value: Any, lo: int, hi: int | None = None, hint: str = "") -> int:
+    """A whole number within bounds; ``key`` names it as written, e.g. ``[keep] k``."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < lo or (hi is not None and value > hi):
         allowed = f"a whole number from {lo}" + (f" to {hi}" if hi is not None else " up")
-        raise InputError(f"{where}: key {key!r} = {value!r} is not allowed: expected {allowed}.")
+        raise InputError(f"{where}: {key} = {value!r} is not allowed: expected {allowed}{hint}.")
     return value
 
 
@@ -262,7 +263,7 @@ def load_experiment(path: str | Path) -> Design:
     if "steps" in data:
         if "steps" in fixed:
             raise InputError(f"{where}: 'steps' is given both at the top and in [parameters]; keep one.")
-        fixed["steps"] = _int(where, "steps", data["steps"], 1)
+        fixed["steps"] = _int(where, "key 'steps'", data["steps"], 1)
     for key in fixed:
         if key in NOT_VARIABLE:
             raise InputError(f"{where}: [parameters] key {key!r} cannot be set here: "
@@ -286,8 +287,8 @@ def load_experiment(path: str | Path) -> Design:
             raise InputError(f"{where}: {name!r} is both fixed in [parameters] and varied in [vary]; keep one.")
         vary[name] = _grid_values(where, name, spec)
 
-    replicates = _int(where, "replicates", data.get("replicates", 1), 1)
-    root_seed = _int(where, "root_seed", data.get("root_seed", 0), 0, 2**63 - 1)
+    replicates = _int(where, "key 'replicates'", data.get("replicates", 1), 1)
+    root_seed = _int(where, "key 'root_seed'", data.get("root_seed", 0), 0, 2**63 - 1)
 
     keep_spec = data.get("keep", {})
     if isinstance(keep_spec, str):
@@ -305,7 +306,7 @@ def load_experiment(path: str | Path) -> Design:
     if mode == "mean_last_k":
         if "k" not in keep_spec:
             raise InputError(f"{where}: [keep] mode = 'mean_last_k' needs k, the number of last months to average (e.g. k = 12).")
-        k = _int(where, "[keep] k", keep_spec["k"], 1, steps)
+        k = _int(where, "[keep] k", keep_spec["k"], 1, steps, hint=f" (the months to average; the runs last steps = {steps})")
     elif "k" in keep_spec:
         raise InputError(f"{where}: [keep] k is only used with mode = 'mean_last_k' (mode is {mode!r}).")
     indicators = keep_spec.get("indicators", list(PUBLIC_INDICATORS))
@@ -402,6 +403,12 @@ def dask_executor(address: str, timeout: float = 5.0):
     except ImportError:
         raise InputError(f"--scheduler {address}: running on a Dask cluster needs dask.distributed; install it with "
                          "pip install -e \".[dask]\" (or pip install \"dask[distributed]\").") from None
+    from distributed.comm.registry import backends
+
+    scheme, sep, rest = address.partition("://")
+    if (sep and scheme not in backends) or not (rest if sep else address).strip():
+        raise InputError(f"--scheduler {address}: not a scheduler address; expected e.g. tcp://10.0.0.5:8786 "
+                         f"(schemes: {', '.join(sorted(backends))}).")
     try:
         client = Client(address, timeout=f"{timeout}s", set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:

@@ -1,0 +1,34 @@
+"""Shared fixtures: the installed ``samskabelse`` command, run as a user types it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+#: The console script installed next to this interpreter (``pip install -e .``).
+SAMSKABELSE = Path(sys.executable).parent / "samskabelse"
+
+
+def run_cli(*args, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run ``samskabelse ARGS`` in ``cwd`` and return the finished process (text output)."""
+    if not SAMSKABELSE.exists():
+        pytest.fail(f"{SAMSKABELSE} is missing: install the package with `pip install -e .` first")
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("SAMSKABELSE_")}
+    full_env["MPLBACKEND"] = "Agg"
+    full_env.update(env or {})
+    return subprocess.run([str(SAMSKABELSE), *map(str, args)], cwd=cwd, env=full_env, capture_output=True,
+                          text=True, timeout=timeout, check=False)
+
+
+@pytest.fixture
+def cli(tmp_path):
+    """``cli(*args, env=None)``: run the installed command in a fresh temporary folder."""
+
+    def run(*args, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 120):
+        return run_cli(*args, cwd=cwd or tmp_path, env=env, timeout=timeout)
+
+    return run

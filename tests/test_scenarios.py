@@ -1,0 +1,146 @@
+"""Scenario files: each loads and runs from the command line; inheritance and validation rules hold."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from simulation.parameters import GOVERNANCE_MODES
+from simulation.scenarios import PROJECT_SCENARIO_DIR, InputError, available, resolve
+
+REQUIRED = [
+    "denmark", "southern_europe", "npm_contracting", "npg_partnership", "over_steering_episode",
+    "quick_results_pressure", "organisational_egoism", "insp_roskilde",
+]
+SCENARIO_FILES = sorted(p.stem for p in PROJECT_SCENARIO_DIR.glob("*.toml"))
+
+
+def test_every_required_scenario_exists():
+    assert set(REQUIRED) <= set(SCENARIO_FILES)
+
+
+@pytest.mark.parametrize("name", SCENARIO_FILES)
+def test_each_scenario_runs_a_few_steps_from_the_command_line(cli, tmp_path, name):
+    out = tmp_path / name
+    proc = cli("run", name, "--steps", 3, "--set", "n_citizens=200", "--out", out, "--no-figure")
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "volunteering_rate" in proc.stdout and "month 3" in proc.stdout
+    frame = pd.read_csv(out / "timeseries.csv")
+    assert list(frame["step"]) == [0, 1, 2, 3]
+    params = json.loads((out / "parameters.json").read_text())
+    assert params["n_citizens"] == 200 and params["steps"] == 3
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["scenario"] == name and manifest["seed"] == params["seed"]
+
+
+@pytest.mark.parametrize("name", SCENARIO_FILES)
+def test_each_scenario_says_what_it_represents_and_where_in_the_seed_it_comes_from(name):
+    scen = resolve(name)
+    assert len(scen.description) > 80
+    assert "seed" in scen.description.lower() and "section" in scen.description.lower()
+
+
+def test_low_trust_baseline_starts_below_the_danish_one():
+    dk, se = resolve("denmark").parameters, resolve("southern_europe").parameters
+    assert se.initial_generalised_trust < dk.initial_generalised_trust
+    assert se.initial_trust_municipality < dk.initial_trust_municipality
+    assert se.initial_volunteering < dk.initial_volunteering
+    assert se.n_associations < dk.n_associations
+    assert dk.governance_mode == "npg" and dk.steps == 120
+
+
+def test_over_steering_episode_raises_then_lowers_steering():
+    schedule = resolve("over_steering_episode").parameters.policy_schedule
+    steps = {c.step: dict(c.changes)["steering_intensity"] for c in schedule}
+    assert list(steps) == [24, 60]
+    assert steps[24] > steps[60]
+
+
+def test_npm_contracting_is_the_npm_preset():
+    p = resolve("npm_contracting").parameters
+    for lever, value in GOVERNANCE_MODES["npm"].items():
+        assert getattr(p, lever) == value
+
+
+def test_insp_roskilde_is_one_big_inclusive_house():
+    p = resolve("insp_roskilde").parameters
+    assert p.n_associations == 1 and p.n_citizens == 1000
+    assert p.vulnerable_share > resolve("denmark").parameters.vulnerable_share
+    assert p.relation_offered == "partnership"
+
+
+def _write(tmp_path, name, text):
+    path = tmp_path / f"{name}.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_new_mode_replaces_inherited_levers_but_not_levers_set_beside_it(tmp_path):
+    _write(tmp_path, "child", 'description = "x"\nbase = "insp_roskilde"\n[parameters]\ngovernance_mode = "npm"\ntargeting = 0.95\n')
+    p = resolve(str(tmp_path / "child.toml")).parameters
+    assert p.facilitation == GOVERNANCE_MODES["npm"]["facilitation"]      # insp's 0.75 is dropped
+    assert p.targeting == 0.95                                            # set beside the mode
+    assert p.n_associations == 1                                          # non-levers are inherited
+
+
+def test_a_policy_in_the_child_replaces_the_base_schedule(tmp_path):
+    _write(tmp_path, "child", 'description = "x"\nbase = "over_steering_episode"\n[[policy]]\nstep = 12\nfacilitation = 0.1\n')
+    schedule = resolve(str(tmp_path / "child.toml")).parameters.policy_schedule
+    assert [(c.step, dict(c.changes)) for c in schedule] == [(12, {"facilitation": 0.1})]
+
+
+def test_overrides_shortening_the_run_drop_later_policy_changes_with_a_note():
+    scen = resolve("over_steering_episode", {"steps": "30"})
+    assert [c.step for c in scen.parameters.policy_schedule] == [24]
+    assert any("60" in note for note in scen.notes)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('description = "x"\nbase = "loop"\n', "loop"),
+        ('description = "x"\n[parameters]\nsteering = 0.5\n', "steering_intensity"),
+        ('description = "x"\n[parameters]\nfacilitation = 2.0\n', "0.0 to 1.0"),
+        ('description = "x"\n[[policy]]\nstep = 5\nn_citizens = 50\n', "not a lever"),
+        ('description = "x"\n[[policy]]\nstep = 500\nfacilitation = 0.5\n', "beyond the horizon"),
+        ('descripton = "x"\n', "did you mean 'description'"),
+        ('[parameters]\n', "description"),
+        ('description = "x"\n[parameters\n', "line 2"),
+    ],
+)
+def test_bad_scenario_files_name_file_and_key(tmp_path, text, expected):
+    path = _write(tmp_path, "loop", text)
+    with pytest.raises(InputError) as info:
+        resolve(str(path))
+    assert expected in str(info.value)
+    assert "loop.toml" in str(info.value)
+
+
+def test_unknown_name_lists_the_known_ones():
+    with pytest.raises(InputError) as info:
+        resolve("denmakr")
+    message = str(info.value)
+    assert "did you mean 'denmark'" in message.lower()
+    for name in available():
+        assert name in message
+
+
+def test_scenarios_command_lists_every_scenario(cli):
+    proc = cli("scenarios")
+    assert proc.returncode == 0
+    for name in SCENARIO_FILES:
+        assert name in proc.stdout
+
+
+def test_show_prints_resolved_values_with_ranges_and_meanings(cli):
+    proc = cli("show", "southern_europe")
+    assert proc.returncode == 0, proc.stderr
+    assert "initial_generalised_trust" in proc.stdout and "0.35" in proc.stdout
+    assert "a number from 0.0 to 1.0" in proc.stdout
+    assert "mean generalised trust at the start" in proc.stdout
+    assert "denmark -> southern_europe" in proc.stdout
+    proc = cli("show", "over_steering_episode")
+    assert "month 24: steering_intensity = 0.9" in proc.stdout
