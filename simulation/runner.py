@@ -125,7 +125,9 @@ def write_table(path: Path, frame: pd.DataFrame, parquet: bool = True) -> list[P
 
 def read_table(path: Path) -> pd.DataFrame:
     """Read a table written by :func:`write_table` (CSV, exact round trip of floats)."""
-    return pd.read_csv(path, float_precision="round_trip")
+    if int(pd.__version__.split(".")[0]) < 3:  # pandas 3 reads floats exactly by default
+        return pd.read_csv(path, float_precision="round_trip")
+    return pd.read_csv(path)
 
 
 def has_pyarrow() -> bool:

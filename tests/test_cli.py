@@ -1,0 +1,176 @@
+"""The samskabelse command as a user types it: run, plot, params, and a clear message for every bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from simulation.indicators import INDICATORS
+from simulation.parameters import FIELDS
+
+SMALL = ("--steps", 3, "--set", "n_citizens=200")
+
+
+def _no_traceback(proc):
+    assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def _err(proc) -> str:
+    """The error message on one line (the command wraps it to the terminal's width)."""
+    return " ".join(proc.stderr.split())
+
+
+def test_run_prints_a_summary_and_writes_every_file(cli, tmp_path):
+    out = tmp_path / "out"
+    proc = cli("run", *SMALL, "--seed", 7, "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    for name in list(INDICATORS)[:19]:
+        assert name in proc.stdout
+    assert "Scenario denmark" in proc.stdout
+    frame = pd.read_csv(out / "timeseries.csv")
+    assert len(frame) == 4 and set(frame["seed"]) == {7}
+    params = json.loads((out / "parameters.json").read_text())
+    assert set(params) == set(FIELDS) and params["seed"] == 7
+    manifest = json.loads((out / "manifest.json").read_text())
+    for key in ("version", "code_revision", "seed", "parameters", "wall_time_seconds", "command", "scenario"):
+        assert key in manifest
+    assert manifest["parameters"] == params
+    assert (out / "figure.png").stat().st_size > 10_000
+
+
+def test_default_output_folder_is_named_after_scenario_and_seed(cli, tmp_path):
+    proc = cli("run", "southern_europe", *SMALL, "--seed", 3, "--no-figure")
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "results" / "southern_europe-seed3" / "timeseries.csv").exists()
+
+
+def test_same_seed_same_series_and_plot_redraws_from_saved_files(cli, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert cli("run", *SMALL, "--out", a).returncode == 0
+    assert cli("run", *SMALL, "--out", b, "--no-figure").returncode == 0
+    pd.testing.assert_frame_equal(pd.read_csv(a / "timeseries.csv"), pd.read_csv(b / "timeseries.csv"))
+    (a / "figure.png").unlink()
+    proc = cli("plot", a)
+    assert proc.returncode == 0, proc.stderr
+    assert (a / "figure.png").exists()
+
+
+def test_a_scenario_file_given_by_path(cli, tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text('description = "mine"\nbase = "npm_contracting"\n[parameters]\nn_citizens = 150\nsteps = 2\n')
+    proc = cli("run", path, "--no-figure", "--out", tmp_path / "o")
+    assert proc.returncode == 0, proc.stderr
+    params = json.loads((tmp_path / "o" / "parameters.json").read_text())
+    assert params["governance_mode"] == "npm" and params["n_citizens"] == 150
+
+
+def test_set_overrides_any_parameter_with_typed_values(cli, tmp_path):
+    out = tmp_path / "o"
+    proc = cli("run", *SMALL, "--set", "linear_thinking=true", "--set", "relation_offered=supplier",
+               "--set", "steering_intensity=0.65", "--no-figure", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    params = json.loads((out / "parameters.json").read_text())
+    assert params["linear_thinking"] is True and params["relation_offered"] == "supplier"
+    assert params["steering_intensity"] == 0.65
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("--set", "steering=0.5"), ["--set steering", "did you mean 'steering_intensity'"]),
+        (("--set", "steering_intensity=1.5"), ["steering_intensity", "1.5", "from 0.0 to 1.0"]),
+        (("--set", "n_citizens=lots"), ["n_citizens", "'lots'", "whole number"]),
+        (("--set", "governance_mode=market"), ["governance_mode", "'hierarchy', 'npm', 'npg'"]),
+        (("--set", "steering_intensity"), ["expected key=value"]),
+        (("--steps", "0"), ["steps", "from 1"]),
+        (("--seed", "-4"), ["seed", "-4"]),
+    ],
+)
+def test_set_validation(cli, tmp_path, args, expected):
+    out = tmp_path / "never"
+    proc = cli("run", *args, "--out", out)
+    assert proc.returncode == 2
+    _no_traceback(proc)
+    for text in expected:
+        assert text in _err(proc)
+    assert not out.exists()
+
+
+def test_malformed_toml_names_file_and_line(cli, tmp_path):
+    path = tmp_path / "broken.toml"
+    path.write_text('description = "x"\n[parameters]\nsteering_intensity = 0.5\nfacilitation = \n')
+    proc = cli("run", path)
+    assert proc.returncode == 2
+    _no_traceback(proc)
+    assert "broken.toml" in _err(proc) and "line 4" in _err(proc)
+
+
+def test_unknown_scenario_lists_the_names(cli):
+    proc = cli("run", "danmark")
+    assert proc.returncode == 2
+    _no_traceback(proc)
+    assert "unknown scenario 'danmark'" in _err(proc)
+    for name in ("denmark", "southern_europe", "insp_roskilde"):
+        assert name in _err(proc)
+
+
+def test_unknown_parameter_in_a_file_gives_closest_name(cli, tmp_path):
+    path = tmp_path / "typo.toml"
+    path.write_text('description = "x"\n[parameters]\nfacilitaton = 0.5\n')
+    proc = cli("run", path)
+    assert proc.returncode == 2
+    assert "typo.toml" in _err(proc) and "'facilitaton'" in _err(proc) and "did you mean 'facilitation'" in _err(proc)
+
+
+def test_wrong_type_in_a_file_gives_allowed_values(cli, tmp_path):
+    path = tmp_path / "kind.toml"
+    path.write_text('description = "x"\n[parameters]\nlinear_thinking = "sometimes"\n')
+    proc = cli("show", path)
+    assert proc.returncode == 2
+    assert "kind.toml" in _err(proc) and "linear_thinking" in _err(proc) and "true or false" in _err(proc)
+
+
+def test_policy_step_beyond_the_horizon(cli, tmp_path):
+    path = tmp_path / "late.toml"
+    path.write_text('description = "x"\n[parameters]\nsteps = 36\n[[policy]]\nstep = 48\nsteering_intensity = 0.9\n')
+    proc = cli("run", path)
+    assert proc.returncode == 2
+    _no_traceback(proc)
+    assert "late.toml" in _err(proc) and "[[policy]]" in _err(proc) and "48" in _err(proc) and "steps = 36" in _err(proc)
+
+
+def test_a_run_never_writes_into_a_folder_holding_other_results(cli, tmp_path):
+    folder = tmp_path / "sweep"
+    folder.mkdir()
+    (folder / "design.json").write_text("{}")
+    (folder / "results.csv").write_text("keep me\n")
+    proc = cli("run", *SMALL, "--out", folder)
+    assert proc.returncode == 2
+    assert "sweep" in _err(proc) and "Nothing was changed" in _err(proc)
+    assert sorted(p.name for p in folder.iterdir()) == ["design.json", "results.csv"]
+    assert (folder / "results.csv").read_text() == "keep me\n"
+
+
+def test_plot_of_a_folder_without_results(cli, tmp_path):
+    proc = cli("plot", tmp_path)
+    assert proc.returncode == 2
+    assert "neither a run" in _err(proc)
+
+
+def test_params_lists_every_parameter_and_markdown_table(cli):
+    proc = cli("params")
+    assert proc.returncode == 0
+    for name in FIELDS:
+        assert name in proc.stdout
+    proc = cli("params", "--markdown")
+    assert proc.returncode == 0
+    assert proc.stdout.startswith("| parameter |") and "`steering_intensity`" in proc.stdout
+
+
+def test_help_lists_every_command(cli):
+    proc = cli("--help")
+    assert proc.returncode == 0
+    for command in ("run", "scenarios", "show", "params", "plot", "sweep", "viz"):
+        assert command in proc.stdout

@@ -1,0 +1,212 @@
+"""Sweeps: tidy results, resumable after an interruption, identical on a process pool and a Dask cluster."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import json
+import socket
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulation.scenarios import InputError
+from simulation.sweep import load_experiment, replicate_seeds, run_sweep
+from tests.conftest import run_cli
+
+DESIGN = """\
+description = "tiny test design"
+scenario = "denmark"
+steps = 4
+replicates = 2
+root_seed = 11
+
+[parameters]
+n_citizens = 100
+n_associations = 5
+
+[vary]
+steering_intensity = { start = 0.1, stop = 0.9, num = 3 }
+governance_mode = ["npm", "npg"]
+
+[keep]
+mode = "final"
+indicators = ["volunteering_rate", "trust_municipality", "synergy"]
+"""
+N_RUNS = 3 * 2 * 2
+
+
+def _err(proc) -> str:
+    return " ".join(proc.stderr.split())
+
+
+def _write(folder, text=DESIGN, name="tiny.toml"):
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """The tiny design run once, uninterrupted, on a local pool of 2 workers."""
+    folder = tmp_path_factory.mktemp("reference")
+    design = _write(folder)
+    proc = run_cli("sweep", design, "--out", folder / "out", "--workers", 2, "--quiet", cwd=folder)
+    assert proc.returncode == 0, proc.stderr
+    return folder / "out", pd.read_csv(folder / "out" / "results.csv")
+
+
+def test_results_are_tidy_with_levers_seed_and_indicators(reference):
+    out, table = reference
+    assert list(table.columns) == ["run_id", "steering_intensity", "governance_mode", "replicate", "seed",
+                                   "volunteering_rate", "trust_municipality", "synergy"]
+    assert list(table["run_id"]) == list(range(N_RUNS))
+    assert sorted(table["steering_intensity"].unique()) == [0.1, 0.5, 0.9]
+    assert set(table["governance_mode"]) == {"npm", "npg"}
+    # replicate r has the same seed at every design point (common random numbers), from SeedSequence(root_seed)
+    seeds = replicate_seeds(11, 2)
+    assert table.groupby("replicate")["seed"].unique().map(list).tolist() == [[seeds[0]], [seeds[1]]]
+    assert not table.isna().any().any()
+
+
+def test_output_folder_holds_design_manifest_and_figures(reference):
+    out, _ = reference
+    design = json.loads((out / "design.json").read_text())
+    assert design["n_runs"] == N_RUNS and len(design["design_hash"]) == 64
+    assert design["base_parameters"]["n_citizens"] == 100 and design["seeds"] == replicate_seeds(11, 2)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["runs_done"] == N_RUNS
+    assert manifest["sessions"][0]["executor"].startswith("local process pool")
+    assert (out / "experiment.toml").read_text() == DESIGN
+    for name in ("volunteering_rate", "trust_municipality", "synergy"):
+        assert (out / "figures" / f"{name}.png").stat().st_size > 5_000
+
+
+def test_interrupted_sweep_resumes_to_the_same_table_without_duplicates(reference, tmp_path):
+    design = _write(tmp_path)
+    out = tmp_path / "out"
+    args = ("sweep", design, "--out", out, "--workers", 1, "--batch-size", 2, "--quiet")
+    proc = run_cli(*args, cwd=tmp_path, env={"SAMSKABELSE_SWEEP_STOP_AFTER": "4"})
+    assert proc.returncode == 130, proc.stderr
+    assert "Traceback" not in proc.stderr
+    message = _err(proc)
+    assert "runs are saved" in message and "Run the same command again to resume" in message
+    saved = pd.concat([pd.read_csv(f) for f in (out / "runs").glob("runs-*.csv")])
+    assert 4 <= saved["run_id"].nunique() < N_RUNS
+    assert not (out / "results.csv").exists()
+    assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
+
+    proc = run_cli(*args, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert f"{saved['run_id'].nunique()} of {N_RUNS} runs are already saved" in _err(proc)
+    table = pd.read_csv(out / "results.csv")
+    assert not table["run_id"].duplicated().any()
+    pd.testing.assert_frame_equal(table, reference[1])
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert len(manifest["sessions"]) == 2 and manifest["status"] == "complete"
+
+
+def test_killed_sweep_resumes_running_only_the_missing_runs(reference, tmp_path):
+    design = _write(tmp_path)
+    out = tmp_path / "out"
+    args = ("sweep", design, "--out", out, "--workers", 1, "--batch-size", 3, "--quiet")
+    assert run_cli(*args, cwd=tmp_path).returncode == 0
+    # what a killed process leaves: no combined table, a half-written batch, some batches missing
+    (out / "results.csv").unlink()
+    batches = sorted((out / "runs").glob("runs-*.csv"))
+    for f in batches[1:3]:
+        f.unlink()
+    (out / "runs" / ".runs-0000003-0000005.csv.abc.tmp").write_text("run_id,steer")
+    kept = {f.name: f.stat().st_mtime_ns for f in batches[:1] + batches[3:]}
+    proc = run_cli(*args, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert f"running the other {2 * 3}" in _err(proc)
+    assert {f.name: f.stat().st_mtime_ns for f in batches[:1] + batches[3:]} == kept   # finished batches untouched
+    assert not list((out / "runs").glob(".*.tmp"))
+    pd.testing.assert_frame_equal(pd.read_csv(out / "results.csv"), reference[1])
+
+
+def test_same_rows_on_a_dask_cluster(reference, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    design = _write(tmp_path)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp", host="127.0.0.1",
+                                  scheduler_port=0, dashboard_address=None) as cluster:
+        proc = run_cli("sweep", design, "--out", tmp_path / "out", "--scheduler", cluster.scheduler_address, "--quiet",
+                       cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "out" / "results.csv"), reference[1])
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["sessions"][0]["executor"].startswith("dask scheduler tcp://127.0.0.1:")
+
+
+def test_an_output_folder_of_a_different_experiment_is_refused_and_untouched(reference, tmp_path):
+    out, _ = reference
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    design = _write(tmp_path, DESIGN.replace("replicates = 2", "replicates = 3"))
+    proc = run_cli("sweep", design, "--out", out, "--quiet", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    message = _err(proc)
+    assert "different experiment" in message and "replicates: 2 -> 3" in message
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_unreachable_scheduler_fails_fast_with_a_message(tmp_path):
+    pytest.importorskip("distributed")
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    design = _write(tmp_path)
+    proc = run_cli("sweep", design, "--out", tmp_path / "out", "--scheduler", f"tcp://127.0.0.1:{port}",
+                   "--connect-timeout", 1, cwd=tmp_path, timeout=60)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "could not reach a Dask scheduler" in _err(proc) and str(port) in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("[vary]", "[vary\n"), "line 11"),
+        (("steering_intensity = {", "steering_intensty = {"), "did you mean 'steering_intensity'"),
+        (("stop = 0.9", "stop = 1.9"), "from 0.0 to 1.0"),
+        (('mode = "final"', 'mode = "last"'), "every_step, final, mean_last_k"),
+        (('scenario = "denmark"', 'scenario = "danmark"'), "unknown scenario 'danmark'"),
+        (('"synergy"]', '"synergie"]'), "did you mean 'synergy'"),
+        (("replicates = 2", "replicates = 0"), "replicates"),
+    ],
+)
+def test_bad_experiment_files_name_file_and_key(tmp_path, change, expected):
+    design = _write(tmp_path, DESIGN.replace(*change), name="bad.toml")
+    proc = run_cli("sweep", design, "--out", tmp_path / "out", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "bad.toml" in _err(proc) and expected in _err(proc)
+    assert not (tmp_path / "out").exists()
+
+
+# --- the engine as a library (any executor) ----------------------------------------------
+
+def test_every_step_and_mean_last_k_agree_on_any_executor(tmp_path):
+    every = load_experiment(_write(tmp_path, DESIGN.replace('mode = "final"', 'mode = "every_step"'), "every.toml"))
+    mean = load_experiment(_write(tmp_path, DESIGN.replace('mode = "final"', 'mode = "mean_last_k"\nk = 3'), "mean.toml"))
+    with cf.ThreadPoolExecutor(2) as pool:
+        a = run_sweep(every, tmp_path / "every", pool, progress=False, figures=False, log=lambda m: None)
+        b = run_sweep(mean, tmp_path / "mean", pool, progress=False, figures=False, log=lambda m: None)
+    assert len(a) == N_RUNS * 5 and list(a.groupby("run_id")["step"].apply(list).iloc[0]) == [0, 1, 2, 3, 4]
+    last3 = a[a["step"] >= 2].groupby("run_id")["synergy"].mean()
+    np.testing.assert_allclose(b.set_index("run_id")["synergy"], last3, rtol=1e-12)
+
+
+def test_a_mode_in_the_grid_applies_its_preset_and_other_varied_levers_win(tmp_path):
+    design = load_experiment(_write(tmp_path))
+    runs = design.runs()
+    params = {(dict(r.point)["governance_mode"], dict(r.point)["steering_intensity"]): design.parameters_for(r) for r in runs}
+    assert params[("npm", 0.1)].facilitation == 0.2 and params[("npg", 0.1)].facilitation == 0.7
+    assert params[("npm", 0.9)].steering_intensity == 0.9
+
+
+def test_design_errors_are_input_errors(tmp_path):
+    with pytest.raises(InputError, match="both fixed"):
+        load_experiment(_write(tmp_path, DESIGN.replace("n_associations = 5", "n_associations = 5\ngovernance_mode = 'npg'")))
