@@ -1,0 +1,223 @@
+"""What the browser page lets a user choose, and how a choice becomes a model.
+
+Pure Python: no Solara, no matplotlib, so it is tested and reused without the browser stack.
+
+A *start setting* is a named scenario (``scenarios/*.toml``, resolved by
+:mod:`simulation.scenarios`) plus the governance mode and the main levers, each shown as a
+slider generated from the parameter declarations (:func:`simulation.parameters.describe`).
+Picking a scenario or a mode moves the sliders to that scenario's or mode's values; moving a
+slider overrides one lever. Only named scenarios can be picked: the page never reads a path
+a user types.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import scenarios
+from ..model import CoCreationModel
+from ..parameters import ParameterError, Parameters, coerce_value, describe, make_parameters
+
+#: The levers with a slider on the page, in the order they are shown.
+SLIDER_LEVERS: tuple[str, ...] = (
+    "steering_intensity",
+    "facilitation",
+    "quick_results_pressure",
+    "sense_making",
+    "targeting",
+    "contract_competition",
+)
+
+#: Shorter labels than the parameter names where the name reads awkwardly as a label.
+LABELS: dict[str, str] = {
+    "steering_intensity": "Steering intensity",
+    "facilitation": "Facilitation",
+    "quick_results_pressure": "Pressure for quick results",
+    "sense_making": "Sense-making",
+    "targeting": "Targeting",
+    "contract_competition": "Contract competition",
+}
+
+#: The population the browser starts with: a few hundred citizens keep a step immediate and
+#: the network legible. Associations and staff scale with the number of citizens.
+BROWSER_CITIZENS = 300
+CITIZENS_PER_ASSOCIATION = 37.5
+ASSOCIATIONS_PER_STAFF = 2
+
+#: The browser run is at least this long, so that a lever moved late still shows its
+#: aftermath (recovery after over-steering takes years).
+BROWSER_MIN_STEPS = 240
+
+DEFAULT_SCENARIO = scenarios.DEFAULT_SCENARIO
+
+
+def label(name: str) -> str:
+    """The slider label of lever ``name``."""
+    return LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+@dataclass(frozen=True)
+class SliderSpec:
+    """A slider generated from a parameter's declaration."""
+
+    name: str
+    label: str
+    min: float
+    max: float
+    step: float
+    default: Any
+    help: str
+    is_int: bool
+
+
+def slider_spec(name: str) -> SliderSpec:
+    """Build the slider of parameter ``name`` from :func:`describe`: range, step, meaning as help."""
+    d = describe(name)
+    lo, hi = d["range"]
+    if lo is None or hi is None:
+        raise ValueError(f"{name!r} has no declared range and cannot be a slider")
+    is_int = d["type"] == "int"
+    step = 1 if is_int else round((hi - lo) / 20, 10)
+    help_text = d["meaning"] + (f" ({d['unit']})" if d["unit"] else "")
+    return SliderSpec(name=name, label=label(name), min=lo, max=hi, step=step, default=d["default"],
+                      help=help_text, is_int=is_int)
+
+
+def lever_sliders() -> list[SliderSpec]:
+    """The sliders of the main levers, in page order."""
+    return [slider_spec(name) for name in SLIDER_LEVERS]
+
+
+# --- scenarios ----------------------------------------------------------------------------
+def available_scenarios() -> dict[str, str]:
+    """Scenario name -> its description, for the picker (default scenario first).
+
+    The names are those of :func:`simulation.scenarios.available` (the project's
+    ``scenarios/`` folder and the folders its search path names); files that cannot be read
+    are left out of the picker rather than breaking the page.
+    """
+    out: dict[str, str] = {}
+    for name, path in sorted(scenarios.available().items(), key=lambda kv: (kv[0] != DEFAULT_SCENARIO, kv[0])):
+        try:
+            out[name] = " ".join(scenarios.read_toml(path).get("description", "").split()) or name
+        except (scenarios.InputError, OSError):
+            continue
+    return out
+
+
+# --- start settings -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class StartSettings:
+    """What a new run starts from: a scenario, optionally a governance mode, lever overrides.
+
+    Frozen, so one object can be shared safely as the default of every browser session.
+    """
+
+    scenario: str | None = DEFAULT_SCENARIO
+    governance_mode: str | None = None
+    levers: Mapping[str, Any] = field(default_factory=dict)
+
+    def with_scenario(self, name: str | None) -> StartSettings:
+        """Start from another scenario: mode and levers go back to the scenario's own."""
+        return StartSettings(scenario=name)
+
+    def with_mode(self, mode: str) -> StartSettings:
+        """Apply a governance mode's preset: the levers take the mode's values."""
+        coerce_value("governance_mode", mode)
+        return dataclasses.replace(self, governance_mode=mode, levers={})
+
+    def with_lever(self, name: str, value: Any) -> StartSettings:
+        """Override one lever (validated and converted like any parameter)."""
+        return dataclasses.replace(self, levers={**self.levers, name: coerce_value(name, value)})
+
+    def overrides(self) -> dict[str, Any]:
+        """The choices made on top of the scenario (mode first: it replaces the scenario's levers)."""
+        out: dict[str, Any] = {}
+        if self.governance_mode:
+            out["governance_mode"] = self.governance_mode
+        out.update(self.levers)
+        return out
+
+    def resolve(self, **extra: Any) -> tuple[Parameters, str, list[str]]:
+        """Parameters of a run from these settings (plus ``extra`` overrides), its description and notes.
+
+        Falls back to the model's defaults, with a note, when the scenario cannot be read.
+        """
+        overrides = {**self.overrides(), **extra}
+        if self.scenario:
+            try:
+                sc = scenarios.resolve(self.scenario, overrides, override_source="the page's setting")
+                return sc.parameters, sc.description, list(sc.notes)
+            except scenarios.InputError as exc:
+                note = f"Scenario {self.scenario!r} cannot be used ({exc}); this run starts from the model's defaults."
+                return make_parameters(**overrides), "", [note]
+        return make_parameters(**overrides), "", []
+
+    def levers_in_force(self) -> dict[str, Any]:
+        """The lever values a run started now would begin with (what the sliders show)."""
+        return self.resolve()[0].levers()
+
+
+def browser_population(n_citizens: int) -> dict[str, int]:
+    """Population sizes for the browser: associations and staff scale with the citizens."""
+    n_associations = max(2, round(n_citizens / CITIZENS_PER_ASSOCIATION))
+    return {
+        "n_citizens": n_citizens,
+        "n_associations": n_associations,
+        "n_staff": max(1, round(n_associations / ASSOCIATIONS_PER_STAFF)),
+    }
+
+
+def parse_seed(seed: Any) -> tuple[int, str | None]:
+    """A seed from a text box: ``(seed, None)``, or ``(1, message)`` when it is not valid."""
+    try:
+        return coerce_value("seed", seed), None
+    except ParameterError:
+        allowed = describe("seed")["allowed"]
+        return 1, f"Seed {seed!r} is not {allowed}; this run uses seed 1."
+
+
+def browser_parameters(settings: StartSettings, seed: Any = 1, n_citizens: Any = BROWSER_CITIZENS) -> tuple[Parameters, list[str]]:
+    """The parameters of a browser run, and notices about inputs that were corrected."""
+    notices: list[str] = []
+    seed_value, msg = parse_seed(seed)
+    if msg:
+        notices.append(msg)
+    try:
+        citizens = coerce_value("n_citizens", n_citizens)
+    except ParameterError as err:
+        notices.append(f"{err}; this run uses {BROWSER_CITIZENS} citizens.")
+        citizens = BROWSER_CITIZENS
+    params, _, notes = settings.resolve()
+    steps = max(params.steps, BROWSER_MIN_STEPS)
+    params, _, notes = settings.resolve(seed=seed_value, steps=steps, **browser_population(citizens))
+    return params, notices + notes
+
+
+class BrowserModel(CoCreationModel):
+    """The model as the browser page runs it: start settings, a browser-sized population.
+
+    Mesa's Reset button builds a new model as ``type(model)(**model_params)``, with the seed
+    and population from the "Model Parameters" card; the scenario and levers come from the
+    page's start settings (the session's :data:`simulation.viz.state.start_settings` unless
+    given).
+
+    Args:
+        seed: root seed; a string from a text box is converted, an invalid one replaced by 1
+            with a notice shown on the page.
+        n_citizens: number of citizens; associations and staff scale with it.
+        settings: the start settings; default: those chosen on the page.
+    """
+
+    def __init__(self, seed: Any = 1, n_citizens: Any = BROWSER_CITIZENS, settings: StartSettings | None = None) -> None:
+        if settings is None:
+            from .state import start_settings
+
+            settings = start_settings.value
+        parameters, notices = browser_parameters(settings, seed, n_citizens)
+        super().__init__(parameters=parameters)
+        self.start_settings = settings
+        self.notices = notices

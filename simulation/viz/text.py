@@ -1,0 +1,229 @@
+"""Every word the page shows of its own, in English and Danish.
+
+The sliders' help texts are the parameters' declared meanings (``simulation.parameters``) and
+stay in English: one source for every interface.
+"""
+
+from __future__ import annotations
+
+LANGUAGES: dict[str, str] = {"en": "English", "da": "Dansk"}
+
+#: Governance modes as the page names them (the parameter values are hierarchy, npm, npg).
+MODE_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "hierarchy": "Hierarchy (classic administration)",
+        "npm": "NPM: associations as suppliers",
+        "npg": "NPG: associations as partners",
+    },
+    "da": {
+        "hierarchy": "Hierarki (klassisk forvaltning)",
+        "npm": "NPM: foreninger som leverandører",
+        "npg": "NPG: foreninger som samarbejdspartnere",
+    },
+}
+
+#: The seed's two reflection questions (seed/README.md; the talk ends with them).
+REFLECTION_QUESTIONS: dict[str, tuple[str, str]] = {
+    "en": (
+        "What matters to you when you collaborate with the municipality?",
+        "How do you secure synergy, not only contribute to the municipality's task-solving?",
+    ),
+    "da": (
+        "Hvad er vigtigt for dig, når du samarbejder med kommunen?",
+        "Hvordan sikrer I synergi og ikke kun bidrag til kommunens opgaveløsning?",
+    ),
+}
+
+#: The legend of the network view: (marker or line style, colour key, English, Danish).
+LEGEND: tuple[tuple[str, str, str, str], ...] = (
+    ("o", "citizen", "citizen (not volunteering)", "borger (ikke frivillig)"),
+    ("^", "volunteer", "volunteer", "frivillig"),
+    ("s", "association", "association (bigger = more members)", "forening (større = flere medlemmer)"),
+    ("D", "staff", "municipal staff member", "kommunal medarbejder"),
+    ("-", "bonding", "bonding tie (within a group)", "sammenbindende bånd (i en gruppe)"),
+    ("-", "bridging", "bridging tie (across groups)", "brobyggende bånd (på tværs af grupper)"),
+    ("-", "membership", "membership: volunteer – association", "medlemskab: frivillig – forening"),
+    ("--", "working", "working tie: staff – association", "samarbejde: medarbejder – forening"),
+)
+
+STRINGS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Samskabelse: co-creation between a municipality and civil society",
+        "month": "month",
+        "month_of": "Month {step} of {steps}",
+        "years": "({years:.1f} years)",
+        "volunteers_of": "{vol} volunteers of {n} citizens",
+        "network_title": "Month {step}: {vol} of {n} citizens volunteer",
+        "group": "group {g}",
+        "scenario": "Scenario",
+        "mode": "Governance",
+        "steering_now": "Steering now",
+        "volunteering": "Volunteering",
+        "trust": "Trust in the municipality",
+        "synergy": "Synergy",
+        # plots
+        "p_volunteering": "Volunteering",
+        "rate": "share of citizens volunteering (%)",
+        "hours": "volunteer hours per citizen (right axis)",
+        "rate_axis": "% of citizens",
+        "hours_axis": "hours / citizen / month",
+        "p_trust": "Trust",
+        "trust_municipality": "trust in the municipality",
+        "generalised_trust": "generalised trust (in other people)",
+        "p_capital": "Social capital: bonding vs bridging",
+        "bonding": "bonding (ties within groups)",
+        "bridging": "bridging (ties across groups)",
+        "tie_weight": "tie weight per citizen",
+        "ei": "E-I index (right axis)",
+        "ei_axis": "E-I: −1 within … +1 across",
+        "p_synergy": "Synergy and output",
+        "service_output": "service output",
+        "civil_output": "civil output",
+        "per_citizen": "output per citizen per month",
+        "synergy_line": "synergy (right axis)",
+        "synergy_axis": "synergy: welfare beyond the sum",
+        "p_orientation": "Associations: voice ↔ service",
+        "orientation": "orientation (0 voice … 1 service)",
+        "autonomy": "autonomy",
+        "voice": "voice",
+        "service": "service",
+        "p_steering": "Steering and staff",
+        "steering": "steering intensity (lever)",
+        "staff_control": "control exerted by staff",
+        "staff_threat": "threat felt by staff",
+        "lever_change": "steering → {value:.2f}",
+        # sidebar
+        "live_title": "Change steering now",
+        "live_help": (
+            "Moves the municipality's steering in the running model, from the next month on. "
+            "Push it up to 0.9 for a few years (over-steering), then back down, and watch how slowly "
+            "volunteering and trust recover."
+        ),
+        "oversteer": "Over-steer (0.9)",
+        "ease": "Ease off (0.2)",
+        "settings_title": "Start settings (used by Reset)",
+        "settings_help": "Pick a scenario, a governance mode or move a lever, then press RESET to start a new run.",
+        "pending": "These settings differ from the running model: press RESET to start a run with them.",
+        "no_scenarios": "No scenario files found; starting from the model's defaults.",
+        "explain_title": "What is this?",
+        "hint": (
+            "Each step is one month. Press ▶ (left) to run, or STEP for one month. Change the steering live under "
+            "“Change steering now”. What the colours mean, and questions to discuss: below the network."
+        ),
+    },
+    "da": {
+        "title": "Samskabelse: samarbejde mellem kommune og civilsamfund",
+        "month": "måned",
+        "month_of": "Måned {step} af {steps}",
+        "years": "({years:.1f} år)",
+        "volunteers_of": "{vol} frivillige af {n} borgere",
+        "network_title": "Måned {step}: {vol} af {n} borgere er frivillige",
+        "group": "gruppe {g}",
+        "scenario": "Scenarie",
+        "mode": "Styringsform",
+        "steering_now": "Styring nu",
+        "volunteering": "Frivillighed",
+        "trust": "Tillid til kommunen",
+        "synergy": "Synergi",
+        "p_volunteering": "Frivillighed",
+        "rate": "andel borgere, der er frivillige (%)",
+        "hours": "frivillige timer pr. borger (højre akse)",
+        "rate_axis": "% af borgerne",
+        "hours_axis": "timer / borger / måned",
+        "p_trust": "Tillid",
+        "trust_municipality": "tillid til kommunen",
+        "generalised_trust": "generel tillid (til andre mennesker)",
+        "p_capital": "Social kapital: sammenbindende og brobyggende",
+        "bonding": "sammenbindende (bånd i gruppen)",
+        "bridging": "brobyggende (bånd på tværs)",
+        "tie_weight": "båndstyrke pr. borger",
+        "ei": "E-I-indeks (højre akse)",
+        "ei_axis": "E-I: −1 indenfor … +1 på tværs",
+        "p_synergy": "Synergi og resultater",
+        "service_output": "serviceydelser",
+        "civil_output": "civilsamfundets bidrag",
+        "per_citizen": "resultat pr. borger pr. måned",
+        "synergy_line": "synergi (højre akse)",
+        "synergy_axis": "synergi: ud over summen",
+        "p_orientation": "Foreninger: stemme ↔ service",
+        "orientation": "orientering (0 stemme … 1 service)",
+        "autonomy": "selvstændighed",
+        "voice": "stemme",
+        "service": "service",
+        "p_steering": "Styring og medarbejdere",
+        "steering": "styringsintensitet (håndtag)",
+        "staff_control": "medarbejdernes kontrol",
+        "staff_threat": "medarbejdernes oplevede trussel",
+        "lever_change": "styring → {value:.2f}",
+        "live_title": "Ændr styringen nu",
+        "live_help": (
+            "Ændrer kommunens styring i den kørende model fra næste måned. Skru op på 0,9 i nogle år "
+            "(overstyring), skru så ned igen, og se hvor langsomt frivilligheden og tilliden kommer tilbage."
+        ),
+        "oversteer": "Overstyr (0,9)",
+        "ease": "Slip (0,2)",
+        "settings_title": "Startindstillinger (bruges af Reset)",
+        "settings_help": "Vælg et scenarie, en styringsform eller flyt et håndtag, og tryk så RESET for at starte forfra.",
+        "pending": "Indstillingerne afviger fra den kørende model: tryk RESET for at starte med dem.",
+        "no_scenarios": "Ingen scenariefiler fundet; starter fra modellens standardværdier.",
+        "explain_title": "Hvad er det her?",
+        "hint": (
+            "Hvert skridt er én måned. Tryk ▶ (til venstre) for at køre, eller STEP for én måned. Ændr styringen "
+            "undervejs under “Ændr styringen nu”. Hvad farverne betyder, og spørgsmål til samtalen: under netværket."
+        ),
+    },
+}
+
+#: Danish slider labels of the main levers (English ones come from settings.LABELS).
+LEVER_LABELS_DA: dict[str, str] = {
+    "steering_intensity": "Styringsintensitet",
+    "facilitation": "Facilitering",
+    "quick_results_pressure": "Pres for hurtige resultater",
+    "sense_making": "Meningsskabelse",
+    "targeting": "Målretning",
+    "contract_competition": "Konkurrence om kontrakter",
+}
+
+EXPLANATION: dict[str, str] = {
+    "en": """
+**What you see.** A small municipality: a few hundred citizens in a few social groups (the
+light circles of the network). The municipality works with voluntary associations through its
+staff. Each step is one month. Citizens are asked by people they know to volunteer, volunteers
+give hours or quit, trust grows or erodes, and ties between people form or fade.
+
+**The question.** How the municipality governs — how hard it *steers*, how much it *facilitates*,
+how fast it wants *results* — changes all of this. Light, supportive steering helps; controlling
+steering crowds out what people give of their own accord. Trust falls fast and grows back slowly.
+
+**Try this.** Press ▶ to run. After a few years press *Over-steer* (or drag *Steering now* to 0.9)
+and watch the orange volunteers disappear and trust fall. Then press *Ease off* and see how
+slowly they come back. Compare the scenarios *NPM* (associations as suppliers) and *NPG*
+(associations as partners) on synergy and on bonding vs bridging ties.
+""",
+    "da": """
+**Det ser du.** En lille kommune: nogle hundrede borgere i nogle få sociale grupper (de lyse
+cirkler i netværket). Kommunen samarbejder med frivillige foreninger gennem sine medarbejdere.
+Hvert skridt er én måned. Borgere bliver spurgt af nogen, de kender, om de vil være frivillige;
+frivillige giver timer eller stopper; tillid vokser eller smuldrer; bånd mellem mennesker opstår
+eller svinder.
+
+**Spørgsmålet.** Måden kommunen styrer på — hvor hårdt den *styrer*, hvor meget den *faciliterer*,
+hvor hurtigt den vil se *resultater* — ændrer det hele. Let, støttende styring hjælper;
+kontrollerende styring fortrænger det, folk giver af egen drift. Tillid falder hurtigt og vokser
+langsomt tilbage.
+
+**Prøv dette.** Tryk ▶ for at køre. Efter nogle år: tryk *Overstyr* (eller træk *Styring nu* op
+på 0,9), og se de orange frivillige forsvinde og tilliden falde. Tryk så *Slip*, og se hvor
+langsomt de vender tilbage. Sammenlign scenarierne *NPM* (foreninger som leverandører) og *NPG*
+(foreninger som samarbejdspartnere) på synergi og på sammenbindende og brobyggende bånd.
+""",
+}
+
+LEGEND_HEADING = {"en": "Colours and shapes", "da": "Farver og former"}
+QUESTIONS_HEADING = {"en": "Questions to discuss", "da": "Spørgsmål til samtalen"}
+
+
+def t(lang: str, key: str, **fmt) -> str:
+    """The page text ``key`` in language ``lang`` (English when missing), formatted."""
+    text = STRINGS.get(lang, STRINGS["en"]).get(key) or STRINGS["en"][key]
+    return text.format(**fmt) if fmt else text
