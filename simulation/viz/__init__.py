@@ -1,0 +1,101 @@
+"""The interactive browser model (Mesa's SolaraViz), for exploration and teaching.
+
+Start it with ``samskabelse viz`` or :func:`serve`; ``solara run simulation/viz/app.py`` also
+works. Needs the optional browser stack: ``pip install -e ".[viz]"``.
+
+This package's ``__init__`` imports neither Solara nor matplotlib, so the command line can
+say clearly what is missing instead of failing on import.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import ipaddress
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+#: The file ``solara run`` serves.
+APP_FILE = Path(__file__).with_name("app.py")
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+
+#: What the browser stack needs (the ``viz`` extra).
+REQUIRED_MODULES = ("solara", "ipyvuetify", "ipyvue", "matplotlib")
+
+
+def missing_modules() -> list[str]:
+    """The modules of the browser stack that are not installed."""
+    return [m for m in REQUIRED_MODULES if importlib.util.find_spec(m) is None]
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only accepts connections from this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def solara_command(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> list[str]:
+    """The ``solara run`` command line that serves the page."""
+    solara_exe = Path(sys.executable).with_name("solara")
+    exe = [str(solara_exe)] if solara_exe.exists() else ([shutil.which("solara")] if shutil.which("solara") else
+                                                         [sys.executable, "-m", "solara"])
+    # --no-check-version: solara would otherwise ask PyPI for a newer version at each start
+    return [*exe, "run", str(APP_FILE), "--host", host, "--port", str(int(port)), "--production", "--no-open",
+            "--no-check-version"]
+
+
+def server_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of the server: no usage telemetry, matplotlib without a display."""
+    env = dict(os.environ if base is None else base)
+    env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"  # solara reports usage to a web service by default
+    env.setdefault("MPLBACKEND", "Agg")
+    return env
+
+
+def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
+    """Serve the page until interrupted; returns the server's exit status.
+
+    Listens on 127.0.0.1 unless ``host`` says otherwise. Any other host makes the model
+    reachable from the network (e.g. a classroom), so a warning is printed.
+
+    Args:
+        host: address to listen on; ``0.0.0.0`` shares the page on every network interface.
+        port: TCP port.
+
+    Returns:
+        The exit status of ``solara run`` (0 after Ctrl-C), or 1 when the browser stack is
+        missing.
+    """
+    missing = missing_modules()
+    if missing:
+        print(
+            f"The browser model needs the 'viz' extra ({', '.join(missing)} not installed).\n"
+            '    pip install -e ".[viz]"',
+            file=sys.stderr,
+        )
+        return 1
+    shown = f"[{host}]" if ":" in host else host
+    local = "127.0.0.1" if host in ("0.0.0.0", "::") else shown
+    print(f"Samskabelse browser model: http://{local}:{port}/  (Ctrl-C stops it)", flush=True)
+    if not is_loopback(host):
+        print(
+            f"WARNING: listening on {host}, not only on this machine: anyone who can reach this computer "
+            f"on port {port} can open the model. Use this on a classroom network on purpose only.",
+            file=sys.stderr,
+            flush=True,
+        )
+    try:
+        return subprocess.call(solara_command(host, port), env=server_env())
+    except KeyboardInterrupt:
+        return 0
+
+
+__all__ = ["APP_FILE", "DEFAULT_HOST", "DEFAULT_PORT", "is_loopback", "missing_modules", "serve", "server_env", "solara_command"]
