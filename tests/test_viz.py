@@ -1,0 +1,263 @@
+"""The browser page without a browser: settings, pictures and the page's widget tree.
+
+``solara.render`` builds the page as a server would, so these tests press Step, move the
+live lever and switch language in a second or two; ``test_browser.py`` does the same in a
+real Chromium.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+solara = pytest.importorskip("solara", reason='the browser stack is not installed: pip install -e ".[viz]"')
+v = pytest.importorskip("ipyvuetify")
+widgets = pytest.importorskip("ipywidgets")
+
+import simulation.viz as viz  # noqa: E402
+from simulation.parameters import LEVERS, ParameterError, describe  # noqa: E402
+from simulation.viz import drawing, settings, text  # noqa: E402
+from simulation.viz.settings import BrowserModel, StartSettings  # noqa: E402
+from simulation.viz.state import language, start_settings  # noqa: E402
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(autouse=True)
+def fresh_page_state():
+    """Each test starts with the page's defaults (the reactive state is per session)."""
+    language.set("en")
+    start_settings.set(StartSettings())
+    yield
+    language.set("en")
+    start_settings.set(StartSettings())
+
+
+@pytest.fixture
+def model():
+    return BrowserModel(seed=3, settings=StartSettings())
+
+
+# --- serve ------------------------------------------------------------------------------
+def test_serve_listens_on_loopback_by_default(monkeypatch, capsys):
+    calls = []
+    monkeypatch.setattr(viz.subprocess, "call", lambda cmd, env: calls.append((cmd, env)) or 0)
+    assert viz.serve() == 0
+    out, err = capsys.readouterr()
+    assert "http://127.0.0.1:8765/" in out
+    assert "WARNING" not in err
+    cmd, env = calls[0]
+    assert cmd[cmd.index("--host") + 1] == "127.0.0.1" and cmd[cmd.index("--port") + 1] == "8765"
+    assert {"--production", "--no-open", "--no-check-version"} <= set(cmd)
+    assert cmd[cmd.index("run") + 1] == str(viz.APP_FILE) and viz.APP_FILE.exists()
+    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "::"])
+def test_serve_warns_when_shared_on_a_network(monkeypatch, capsys, host):
+    monkeypatch.setattr(viz.subprocess, "call", lambda cmd, env: 0)
+    viz.serve(host=host, port=9000)
+    out, err = capsys.readouterr()
+    assert ":9000/" in out
+    assert "WARNING" in err and host in err
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "127.0.0.2"])
+def test_loopback_hosts(host):
+    assert viz.is_loopback(host)
+
+
+def test_serve_says_how_to_install_the_extra(monkeypatch, capsys):
+    monkeypatch.setattr(viz, "missing_modules", lambda: ["solara"])
+    monkeypatch.setattr(viz.subprocess, "call", lambda *a, **k: pytest.fail("must not start a server"))
+    assert viz.serve() == 1
+    assert 'pip install -e ".[viz]"' in capsys.readouterr().err
+
+
+# --- settings ----------------------------------------------------------------------------
+def test_sliders_come_from_the_parameter_declarations():
+    specs = settings.lever_sliders()
+    assert [s.name for s in specs] == ["steering_intensity", "facilitation", "quick_results_pressure", "sense_making",
+                                       "targeting", "contract_competition"]
+    for s in specs:
+        d = describe(s.name)
+        assert s.name in LEVERS
+        assert (s.min, s.max) == d["range"]
+        assert s.help.startswith(d["meaning"])
+        assert 0 < s.step <= (s.max - s.min) / 10
+
+
+def test_scenario_picker_lists_the_project_scenarios():
+    names = list(settings.available_scenarios())
+    assert names[0] == "denmark"
+    assert {"npm_contracting", "npg_partnership", "over_steering_episode"} <= set(names)
+
+
+def test_picking_a_scenario_a_mode_and_a_lever():
+    s = StartSettings()
+    assert s.levers_in_force()["governance_mode"] == "npg"
+    npm = s.with_scenario("npm_contracting").levers_in_force()
+    assert npm["governance_mode"] == "npm" and npm["steering_intensity"] > 0.4
+    mode = s.with_scenario("npm_contracting").with_mode("npg")
+    assert mode.levers_in_force()["steering_intensity"] == pytest.approx(0.2)
+    moved = mode.with_lever("steering_intensity", "0.55")  # a text box gives a string
+    assert moved.levers_in_force()["steering_intensity"] == pytest.approx(0.55)
+    assert moved.with_scenario("denmark") == StartSettings()  # a scenario resets mode and levers
+    with pytest.raises(ParameterError):
+        s.with_lever("steering_intensity", 1.5)
+    with pytest.raises(ParameterError):
+        s.with_mode("anarchy")
+
+
+def test_browser_model_converts_a_typed_seed():
+    m = BrowserModel(seed="7", settings=StartSettings())
+    assert m.parameters.seed == 7 and m.notices == []
+    bad = BrowserModel(seed="seven", settings=StartSettings())
+    assert bad.parameters.seed == 1
+    assert "seven" in bad.notices[0]
+
+
+def test_browser_model_is_browser_sized_and_follows_its_scenario():
+    m = BrowserModel(settings=StartSettings("over_steering_episode"))
+    p = m.parameters
+    assert (p.n_citizens, p.n_associations, p.n_staff) == (300, 8, 4)
+    assert p.steps >= settings.BROWSER_MIN_STEPS
+    assert [c.step for c in p.policy_schedule] == [24, 60]
+    big = BrowserModel(n_citizens=900, settings=StartSettings())
+    assert big.parameters.n_associations == 24 and big.parameters.n_staff == 12
+
+
+def test_browser_model_reads_the_session_settings_on_reset():
+    start_settings.set(StartSettings().with_mode("npm"))
+    m = BrowserModel(seed="2")  # what Mesa's Reset does: type(model)(**model_params)
+    assert m.parameters.governance_mode == "npm"
+    assert m.start_settings == start_settings.value
+
+
+# --- pictures ----------------------------------------------------------------------------
+def test_kinds_have_distinct_colours_and_shapes():
+    kinds = ["citizen", "volunteer", "association", "staff"]
+    assert len({drawing.COLOURS[k] for k in kinds}) == 4
+    assert len({drawing.MARKERS[k] for k in kinds}) == 4
+    assert drawing.COLOURS["bonding"] != drawing.COLOURS["bridging"]
+
+
+def test_layout_is_computed_once_and_groups_stay_apart(model):
+    layout = drawing.layout_for(model)
+    before = layout.citizens.copy()
+    for _ in range(3):
+        model.step()
+    assert drawing.layout_for(model) is layout
+    np.testing.assert_array_equal(layout.citizens, before)
+    g = model.world.citizens.group
+    distance = np.linalg.norm(layout.citizens - layout.group_centres[g], axis=1)
+    assert distance.max() <= layout.group_radius + 1e-9
+    # a second model with the same seed gets the same places (seeded)
+    again = drawing.compute_layout(g, model.world.associations.group, model.world.staff.n, seed=model.parameters.seed)
+    np.testing.assert_array_equal(again.citizens, before)
+
+
+def test_network_view_redraws_as_the_model_steps(model):
+    view = drawing.NetworkView(model)
+    first = view.png(model)
+    assert first.startswith(PNG)
+    for _ in range(2):
+        model.step()
+    assert view.png(model) != first
+    assert view.title.get_text().startswith("Month 2:")
+
+
+def test_dashboard_shows_the_run_and_the_lever_changes(model):
+    dash = drawing.Dashboard()
+    first = dash.png(model)
+    for _ in range(3):
+        model.step()
+    model.set_lever("steering_intensity", 0.9)
+    model.step()
+    assert dash.png(model) != first
+    assert drawing.lever_changes(model) == [(3, 0.9)]
+    history = drawing.lever_history(model)
+    assert len(history) == model.steps + 1 and history[0] == pytest.approx(0.2) and history[-1] == pytest.approx(0.9)
+    steering = dash.panels[dash.keys.index("steering")]["lines"][0][1]
+    assert steering.get_ydata()[-1] == pytest.approx(0.9)
+    volunteering = dash.panels[0]["lines"][0][1]
+    assert len(volunteering.get_xdata()) == model.steps + 1
+
+
+def test_plots_cover_the_required_indicators():
+    columns = {s.column for spec in drawing.PLOTS.values() for s in spec.series}
+    assert {"volunteering_rate", "volunteer_hours", "trust_municipality", "bonding_capital", "bridging_capital",
+            "ei_index", "synergy", "service_output", "civil_output", "service_orientation"} <= columns
+
+
+# --- texts -------------------------------------------------------------------------------
+def test_every_text_exists_in_both_languages():
+    assert set(text.STRINGS["en"]) == set(text.STRINGS["da"])
+    assert set(text.EXPLANATION) == set(text.LANGUAGES)
+
+
+def test_the_seeds_reflection_questions_are_there():
+    assert text.REFLECTION_QUESTIONS["en"] == (
+        "What matters to you when you collaborate with the municipality?",
+        "How do you secure synergy, not only contribute to the municipality's task-solving?",
+    )
+    assert text.REFLECTION_QUESTIONS["da"] == (
+        "Hvad er vigtigt for dig, når du samarbejder med kommunen?",
+        "Hvordan sikrer I synergi og ikke kun bidrag til kommunens opgaveløsning?",
+    )
+
+
+# --- the page ----------------------------------------------------------------------------
+@pytest.fixture
+def page():
+    from simulation.viz.app import Page
+
+    @solara.component
+    def WithLayout():
+        # the app layout that `solara run` provides, so the sidebar is part of the tree
+        with solara.AppLayout():
+            Page()
+
+    box, rc = solara.render(WithLayout(), handle_error=False)
+    yield rc
+    rc.close()
+
+
+def _html(rc, value: str):
+    return rc.find(unsafe_innerHTML=value).widgets
+
+
+def test_page_draws_network_and_plots(page):
+    images = page.find(widgets.Image).widgets
+    assert len(images) == 2
+    assert all(bytes(i.value).startswith(PNG) for i in images)
+    assert _html(page, "Month 0 of 240 (0.0 years)")
+
+
+def test_step_and_live_lever(page):
+    images_before = [bytes(i.value) for i in page.find(widgets.Image).widgets]
+    page.find(v.Btn, children=["Step"]).widget.click()
+    page.find(v.Btn, children=["Step"]).widget.click()
+    assert _html(page, "Month 2 of 240 (0.2 years)")
+    assert [bytes(i.value) for i in page.find(widgets.Image).widgets] != images_before
+    page.find(v.Slider, label="Steering now").widget.v_model = 0.85
+    assert _html(page, "0.85")  # the status shows the steering in force
+    page.find(v.Btn, children=["Ease off (0.2)"]).widget.click()
+    assert _html(page, "0.20")
+
+
+def test_start_settings_wait_for_reset(page):
+    page.find(v.Slider, label="Steering intensity").widget.v_model = 0.8
+    assert start_settings.value.levers == {"steering_intensity": 0.8}
+    assert page.find(v.Alert, class_="samskabelse-pending").widgets  # "press RESET"
+    page.find(v.Btn, children=["Reset"]).widget.click()
+    assert _html(page, "0.80")
+    assert not page.find(v.Alert, class_="samskabelse-pending").widgets
+
+
+def test_language_switch(page):
+    page.find(v.BtnToggle, class_="", dense=True).widget.v_model = 1  # what clicking "Dansk" sends
+    assert language.value == "da"
+    assert _html(page, "Måned 0 af 240 (0,0 år)")
+    (questions,) = page.find(attributes={"class": "samskabelse-questions"}).widgets
+    assert "Hvad er vigtigt for dig, når du samarbejder med kommunen?" in questions.unsafe_innerHTML
