@@ -56,7 +56,7 @@ def compute_indicators(W: World) -> dict[str, float]:
     asked = int(np.count_nonzero(c.channel == CHANNEL_ASKED))
     own = int(np.count_nonzero(c.channel == CHANNEL_OWN_INITIATIVE))
     recruited = asked + own
-    cross = c.group[T.u] != c.group[T.v]
+    cross = T.crossing(c.group)  # kept up to date as ties come and go
     w_across = float(T.w[cross].sum())
     w_within = float(T.w.sum()) - w_across
     total = w_across + w_within

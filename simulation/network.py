@@ -18,14 +18,49 @@ from dataclasses import dataclass
 import numpy as np
 
 
-@dataclass
 class Ties:
-    """Undirected weighted ties between citizens, sorted by key ``u * n + v`` with ``u < v``."""
+    """Undirected weighted ties between citizens, sorted by key ``u * n + v`` with ``u < v``.
 
-    n: int
-    u: np.ndarray  # int64, lower endpoint
-    v: np.ndarray  # int64, higher endpoint
-    w: np.ndarray  # float64 weight in (0, 1]
+    Change the structure (``u``, ``v``) only by assigning new arrays or through :meth:`keep`
+    and :meth:`add`, never in place: the tie set keeps what depends on the structure alone
+    -- each citizen's degree, and which ties cross between groups -- up to date as ties come
+    and go, instead of recounting millions of ties every month. (``u`` and ``v`` are not
+    flagged read-only because numpy's bincount copies read-only input.) ``w`` may be
+    replaced or changed freely.
+    """
+
+    def __init__(self, n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> None:
+        self.n = n
+        self._u = self._v = np.zeros(0, np.int64)
+        self.u, self.v, self.w = u, v, w
+        self._scratch = np.zeros(0)  # reused buffer for per-tie products (no fresh pages per call)
+
+    def __repr__(self) -> str:
+        return f"Ties(n={self.n}, ties={len(self)})"
+
+    @property
+    def u(self) -> np.ndarray:
+        """Lower endpoint of each tie (int64; replace, do not change in place)."""
+        return self._u
+
+    @u.setter
+    def u(self, value: np.ndarray) -> None:
+        self._u = np.asarray(value)
+        self._forget_structure()
+
+    @property
+    def v(self) -> np.ndarray:
+        """Higher endpoint of each tie (int64; replace, do not change in place)."""
+        return self._v
+
+    @v.setter
+    def v(self, value: np.ndarray) -> None:
+        self._v = np.asarray(value)
+        self._forget_structure()
+
+    def _forget_structure(self) -> None:
+        self._degree: np.ndarray | None = None
+        self._crossing: tuple[np.ndarray, np.ndarray] | None = None  # (labels it was made for, mask)
 
     @property
     def keys(self) -> np.ndarray:
@@ -35,33 +70,75 @@ class Ties:
     def __len__(self) -> int:
         return len(self.u)
 
+    def _buffer(self) -> np.ndarray:
+        if len(self._scratch) < len(self):
+            self._scratch = np.empty(int(len(self) * 1.25) + 16)
+        return self._scratch[: len(self)]
+
     def neighbour_sum(self, x: np.ndarray, weighted: bool = True) -> np.ndarray:
         """For every citizen i, the sum over its ties of ``w_ij * x_j`` (or ``x_j``).
 
         This is one sparse matrix-vector product with the symmetric tie matrix, done as two
-        weighted bincounts over the edge arrays.
+        weighted bincounts over the edge arrays: first over the ties where i is the lower
+        end, then where it is the higher end, each in tie order.
         """
-        wu = self.w * x[self.v] if weighted else x[self.v]
-        wv = self.w * x[self.u] if weighted else x[self.u]
-        return np.bincount(self.u, wu, minlength=self.n) + np.bincount(self.v, wv, minlength=self.n)
+        x = np.asarray(x, dtype=np.float64)
+        buf = self._buffer()
+        np.take(x, self.v, out=buf, mode="clip")  # indices are valid: clip only skips the check
+        if weighted:
+            np.multiply(self.w, buf, out=buf)
+        total = np.bincount(self.u, buf, minlength=self.n)
+        np.take(x, self.u, out=buf, mode="clip")
+        if weighted:
+            np.multiply(self.w, buf, out=buf)
+        total += np.bincount(self.v, buf, minlength=self.n)
+        return total
 
     def strength(self) -> np.ndarray:
         """Sum of tie weights of every citizen."""
         return np.bincount(self.u, self.w, minlength=self.n) + np.bincount(self.v, self.w, minlength=self.n)
 
     def degree(self) -> np.ndarray:
-        """Number of ties of every citizen."""
-        return np.bincount(self.u, minlength=self.n) + np.bincount(self.v, minlength=self.n)
+        """Number of ties of every citizen (a read-only array, kept up to date by :meth:`keep` and :meth:`add`)."""
+        if self._degree is None:
+            self._degree = _read_only(_count(self.u, self.n) + _count(self.v, self.n))
+        return self._degree
+
+    def crossing(self, labels: np.ndarray) -> np.ndarray:
+        """Whether each tie joins two citizens with different ``labels`` (e.g. groups: bridging ties).
+
+        A read-only boolean array aligned with the ties, kept up to date by :meth:`keep` and
+        :meth:`add` while ``labels`` stays the same (checked on every call; a change of
+        labels recomputes it).
+        """
+        cached = self._crossing
+        if cached is None or not np.array_equal(cached[0], labels):
+            labels = np.array(labels)
+            self._crossing = cached = (labels, _read_only(labels[self.u] != labels[self.v]))
+        return cached[1]
 
     def keep(self, mask: np.ndarray) -> None:
         """Drop the ties where ``mask`` is false (order, hence sorting, is preserved)."""
+        mask = np.asarray(mask, dtype=bool)
+        drop = np.flatnonzero(~mask)
+        if len(drop) == 0:
+            return
+        degree, crossing = self._degree, self._crossing
+        if degree is not None:
+            degree = degree.copy()
+            np.subtract.at(degree, self.u[drop], 1)
+            np.subtract.at(degree, self.v[drop], 1)
         self.u, self.v, self.w = self.u[mask], self.v[mask], self.w[mask]
+        if degree is not None:
+            self._degree = _read_only(degree)
+        if crossing is not None:
+            self._crossing = (crossing[0], _read_only(crossing[1][mask]))
 
     def add(self, a: np.ndarray, b: np.ndarray, weight: float) -> int:
         """Add ties between ``a[k]`` and ``b[k]`` that do not exist yet; return how many were new."""
         lo, hi = np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
         ok = lo != hi
-        new_keys = np.unique(lo[ok] * self.n + hi[ok])
+        new_keys = _sorted_unique(lo[ok] * self.n + hi[ok])
         if len(new_keys) == 0:
             return 0
         keys = self.keys
@@ -70,10 +147,42 @@ class Ties:
         new_keys, pos = new_keys[~exists], pos[~exists]
         if len(new_keys) == 0:
             return 0
-        self.u = np.insert(self.u, pos, new_keys // self.n)
-        self.v = np.insert(self.v, pos, new_keys % self.n)
+        new_u, new_v = new_keys // self.n, new_keys % self.n
+        degree, crossing = self._degree, self._crossing
+        self.u = np.insert(self.u, pos, new_u)
+        self.v = np.insert(self.v, pos, new_v)
         self.w = np.insert(self.w, pos, np.full(len(new_keys), weight))
+        if degree is not None:
+            degree = degree.copy()
+            np.add.at(degree, new_u, 1)
+            np.add.at(degree, new_v, 1)
+            self._degree = _read_only(degree)
+        if crossing is not None:
+            labels = crossing[0]
+            self._crossing = (labels, _read_only(np.insert(crossing[1], pos, labels[new_u] != labels[new_v])))
         return len(new_keys)
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a = np.asarray(a)
+    a.flags.writeable = False
+    return a
+
+
+def _count(index: np.ndarray, n: int) -> np.ndarray:
+    """How often each of 0..n-1 occurs in ``index``."""
+    return np.bincount(index, minlength=n)
+
+
+def _sorted_unique(keys: np.ndarray) -> np.ndarray:
+    """``np.unique`` of integer keys by one sort (numpy 2.3+'s hash-based unique is ~100x slower here)."""
+    keys = np.sort(keys)
+    if len(keys) < 2:
+        return keys
+    first = np.empty(len(keys), dtype=bool)
+    first[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    return keys[first]
 
 
 @dataclass(frozen=True)
@@ -129,10 +238,7 @@ def homophilous_ties(group: np.ndarray, n_groups: int, mean_degree: float, homop
     else:
         g_dst = g_src
     dst = GroupIndex.of(group, n_groups).draw(g_dst, rng)
-    ties = Ties(n=n, u=np.zeros(0, np.int64), v=np.zeros(0, np.int64), w=np.zeros(0))
     lo, hi = np.minimum(src, dst), np.maximum(src, dst)
     ok = lo != hi
-    keys = np.unique(lo[ok] * n + hi[ok])
-    ties.u, ties.v = keys // n, keys % n
-    ties.w = 0.2 + 0.8 * rng.random(len(keys))
-    return ties
+    keys = _sorted_unique(lo[ok] * n + hi[ok])
+    return Ties(n=n, u=keys // n, v=keys % n, w=0.2 + 0.8 * rng.random(len(keys)))
