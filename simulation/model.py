@@ -91,6 +91,7 @@ class CoCreationModel(mesa.Model):
 
         # month 0: what the starting state looks like under the starting levers
         sm.perceive_steering(self.world, self.p)
+        sm.give_hours(self.world, self.p)
         sm.produce_outcomes(self.world, self.p)
         self.indicators: dict[str, float] = compute_indicators(self.world)
         self.datacollector = mesa.DataCollector(model_reporters={k: _reporter(k) for k in INDICATORS})

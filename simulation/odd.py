@@ -44,7 +44,7 @@ def _submodel_section() -> str:
         parts.append(f"#### {title} — `{func.__qualname__}`\n\n{doc.splitlines()[0]}\n")
         if body:
             parts.append("```text\n" + body + "\n```\n")
-    helpers = [submodels.coordination, submodels.join_probability]
+    helpers = [submodels.coordination, submodels.give_hours, submodels.join_probability]
     for func in helpers:
         parts.append(f"`{func.__name__}`: {inspect.getdoc(func)}\n")
     return "\n".join(parts)

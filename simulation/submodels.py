@@ -91,29 +91,41 @@ def crowd_motivation(W: World, p: Parameters) -> None:
     c.motivation = _clip01(m + dm)
 
 
-def contribute_and_quit(W: World, p: Parameters, rng: np.random.Generator) -> None:
-    """4. Contribution and quitting.
+def give_hours(W: World, p: Parameters) -> np.ndarray:
+    """Hours of every volunteer this month, from motivation and perceived autonomy.
 
     Perceived autonomy   alpha_i = autonomy_a * (1 - max(0, kappa_a - kappa*) / (1 - kappa*))
     Hours                h_i = max_hours * m_i * alpha_i
+
+    Returns the volunteers' row indices.
+    """
+    c, a = W.citizens, W.associations
+    idx = np.flatnonzero(c.volunteer)
+    aa = c.association[idx]
+    excess = np.maximum(0.0, a.control_felt[aa] - p.control_tolerance) / max(1e-9, 1.0 - p.control_tolerance)
+    c.autonomy[idx] = a.autonomy[aa] * (1.0 - np.minimum(1.0, excess))
+    c.hours[idx] = p.max_hours * c.motivation[idx] * c.autonomy[idx]
+    return idx
+
+
+def contribute_and_quit(W: World, p: Parameters, rng: np.random.Generator) -> None:
+    """4. Contribution and quitting.
+
+    Hours as in :func:`give_hours`: h_i = max_hours * m_i * alpha_i, alpha_i the perceived
+    autonomy (the association's autonomy, reduced by control above the tolerance).
     Quitting             quits if m_i < m_quit, else with probability
                          base_quit_rate + quit_trust_autonomy_rate * (1 - tau_i * alpha_i),
                          tau_i = (t_i + g_i) / 2   (low-trust volunteers quit more; Bekkers 2012)
     """
-    c, a, mu = W.citizens, W.associations, W.municipality
-    idx = np.flatnonzero(c.volunteer)
-    aa = c.association[idx]
-    excess = np.maximum(0.0, a.control_felt[aa] - p.control_tolerance) / max(1e-9, 1.0 - p.control_tolerance)
-    alpha = a.autonomy[aa] * (1.0 - np.minimum(1.0, excess))
+    c, mu = W.citizens, W.municipality
+    idx = give_hours(W, p)
+    alpha = c.autonomy[idx]
     tau = 0.5 * (c.trust_municipality[idx] + c.generalised_trust[idx])
     p_quit = p.base_quit_rate + p.quit_trust_autonomy_rate * (1.0 - tau * alpha)
     quits = (c.motivation[idx] < p.quit_motivation_threshold) | (rng.random(len(idx)) < p_quit)
-    stay, leave = idx[~quits], idx[quits]
-    c.autonomy[idx] = alpha
-    c.hours[stay] = p.max_hours * c.motivation[stay] * alpha[~quits]
-    c.months_active[stay] += 1
-    end_volunteering(W, leave)
-    mu.quit = len(leave)
+    c.months_active[idx[~quits]] += 1
+    end_volunteering(W, idx[quits])
+    mu.quit = int(quits.sum())
 
 
 def end_volunteering(W: World, who: np.ndarray) -> None:
