@@ -66,9 +66,8 @@ def Chip(label: str, value: str, key_class: str):
 
 
 @solara.component
-def StatusBar(model):
-    """The month and the headline numbers of the running model."""
-    update_counter.get()
+def StatusBar(model, counter: int = 0):
+    """The month and the headline numbers of the running model (``counter``: Mesa's update count)."""
     lang = language.value
     ind = model.indicators
     p = model.p
@@ -86,9 +85,8 @@ def StatusBar(model):
 
 
 @solara.component
-def NetworkImage(model):
+def NetworkImage(model, counter: int = 0):
     """The network view, redrawn at each step on its fixed layout."""
-    counter = update_counter.get()
     lang = language.value
     view = solara.use_memo(lambda: NetworkView(model, lang), [model, lang])
     png = solara.use_memo(lambda: view.png(model), [view, counter, model.steps])
@@ -97,9 +95,8 @@ def NetworkImage(model):
 
 
 @solara.component
-def PlotsImage(model):
+def PlotsImage(model, counter: int = 0):
     """The six time-series panels, updated in place at each step."""
-    counter = update_counter.get()
     lang = language.value
     dashboard = solara.use_memo(lambda: Dashboard(lang, ncols=2), [lang])
     png = solara.use_memo(lambda: dashboard.png(model), [dashboard, model, counter, model.steps])
@@ -219,12 +216,17 @@ def Notices(model):
 
 @solara.component
 def MainView(model):
-    """Status, network, explanation and plots."""
+    """Status, network, explanation and plots.
+
+    The one subscriber to Mesa's update counter on the main view: one Solara render pass per
+    step instead of one per picture.
+    """
+    counter = update_counter.get()
     Notices(model)
-    StatusBar(model)
+    StatusBar(model, counter)
     solara.HTML(tag="div", classes=["samskabelse-hint"], unsafe_innerHTML=html.escape(t(language.value, "hint")))
     with solara.ColumnsResponsive(12, large=[5, 7]):
         with solara.Column():
-            NetworkImage(model)
+            NetworkImage(model, counter)
             Explanation()
-        PlotsImage(model)
+        PlotsImage(model, counter)
