@@ -1,0 +1,338 @@
+"""Global sensitivity analysis: Morris screening and Sobol indices, run through the sweep engine.
+
+A sensitivity design (``experiments/sensitivity.toml``) is not a grid, so it is not a
+``samskabelse sweep`` file; but its runs are ordinary sweep runs. :class:`PointsDesign` is a
+:class:`~simulation.sweep.Design` whose runs are an explicit list of parameter points (the
+rows of a SALib sample) instead of a grid, so :func:`simulation.sweep.run_sweep` runs them on
+any executor, saves them as they finish and resumes after an interruption, exactly as for a
+sweep.
+
+Factors: every behavioural parameter and every lever except ``governance_mode``. SALib works
+on numbers, so each factor is sampled on a numeric scale and mapped to a parameter value by
+:meth:`Factor.value`: behavioural parameters over ``default * (1 -/+ behaviour_range)``
+clipped to the declared range, float levers over their declared range, ``linear_thinking``
+as false below 0.5 and true from 0.5, ``relation_offered`` as three equal bins of [0, 1].
+
+    >>> spec = load_sensitivity("experiments/sensitivity.toml")
+    >>> result = run_sensitivity(spec, "results/sensitivity", workers=2)
+    >>> result.morris["volunteer_hours"].head()
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .indicators import INDICATORS
+from .parameters import FIELDS, coerce_value
+from .runner import to_jsonable
+from .scenarios import InputError, _display, find, read_toml, resolve
+from .sweep import KEEP_MODES, Design, Run, replicate_seeds, run_sweep
+
+SENSITIVITY_KEYS = ("description", "scenario", "steps", "replicates", "root_seed", "parameters", "keep", "morris", "sobol")
+MORRIS_KEYS = ("trajectories", "levels", "seed", "behaviour_range", "exclude")
+SOBOL_KEYS = ("top", "base_samples", "seed")
+#: Levers that are a preset of other levers, not a lever of their own.
+NOT_FACTORS = ("governance_mode",)
+
+
+@dataclasses.dataclass(frozen=True)
+class Factor:
+    """One factor of the analysis: a parameter and the numeric interval SALib samples."""
+
+    name: str
+    lo: float
+    hi: float
+    kind: str  # "number", "whole", "bool" or "choice"
+    choices: tuple[Any, ...] = ()
+
+    def value(self, x: float) -> Any:
+        """The parameter value for a sampled number ``x`` in [lo, hi]."""
+        if self.kind == "bool":
+            return bool(x >= 0.5)
+        if self.kind == "choice":
+            i = min(int(math.floor(x * len(self.choices) + 1e-9)), len(self.choices) - 1)
+            return self.choices[i]
+        if self.kind == "whole":
+            return int(round(x))
+        return float(f"{float(x):.12g}")
+
+    def describe_range(self) -> str:
+        """The range in words, as the report's table shows it."""
+        if self.kind == "bool":
+            return "false / true"
+        if self.kind == "choice":
+            return " / ".join(map(str, self.choices))
+        return f"{self.lo:g} to {self.hi:g}"
+
+
+def default_factors(behaviour_range: float = 0.5, exclude: Sequence[str] = ()) -> list[Factor]:
+    """Every behavioural parameter (default -/+ ``behaviour_range``) and every lever (whole range)."""
+    out = []
+    for name, f in FIELDS.items():
+        kind = f.metadata["kind"]
+        if name in exclude or name in NOT_FACTORS or kind not in ("behaviour", "lever"):
+            continue
+        if f.metadata["choices"]:
+            out.append(Factor(name, 0.0, 1.0, "choice", tuple(f.metadata["choices"])))
+        elif f.type in ("bool", bool):
+            out.append(Factor(name, 0.0, 1.0, "bool"))
+        else:
+            lo, hi = f.metadata["range"]
+            if kind == "behaviour":
+                d = float(f.default)
+                a, b = (d * (1 - behaviour_range), d * (1 + behaviour_range)) if d != 0 else (lo, lo + behaviour_range * (hi - lo))
+                lo, hi = max(lo, a), min(hi, b)
+            out.append(Factor(name, float(lo), float(hi), "whole" if f.type in ("int", int) else "number"))
+    return out
+
+
+def problem(factors: Sequence[Factor]) -> dict[str, Any]:
+    """The SALib problem dictionary of ``factors``."""
+    return {"num_vars": len(factors), "names": [f.name for f in factors], "bounds": [[f.lo, f.hi] for f in factors]}
+
+
+@dataclasses.dataclass
+class PointsDesign(Design):
+    """A design whose runs are an explicit list of points (each with every replicate seed).
+
+    ``vary`` names the columns (one per factor; its value lists are left empty) and
+    ``points`` holds one ``((name, value), ...)`` tuple per sample row.
+    """
+
+    points: list[tuple[tuple[str, Any], ...]] = dataclasses.field(default_factory=list)
+
+    @property
+    def n_runs(self) -> int:
+        """Number of runs: points times replicates."""
+        return len(self.points) * self.replicates
+
+    def runs(self) -> list[Run]:
+        """Every run: points in sample order, then replicates."""
+        return [
+            Run(run_id=i * self.replicates + r, point=point, replicate=r, seed=seed)
+            for i, point in enumerate(self.points)
+            for r, seed in enumerate(self.seeds)
+        ]
+
+    def resolved(self) -> dict[str, Any]:
+        """As a grid design's, with the points (so the hash covers them)."""
+        out = super().resolved()
+        out["points"] = to_jsonable([dict(p) for p in self.points])
+        return out
+
+
+@dataclasses.dataclass
+class SensitivitySpec:
+    """A validated sensitivity design (from :func:`load_sensitivity`)."""
+
+    name: str
+    path: Path | None
+    description: str
+    scenario: str
+    settings: dict[str, Any]
+    policy: list[dict[str, Any]]
+    base: Any
+    replicates: int
+    root_seed: int
+    k: int
+    indicators: list[str]
+    trajectories: int
+    levels: int
+    morris_seed: int
+    behaviour_range: float
+    exclude: list[str]
+    sobol_top: int
+    sobol_samples: int
+    sobol_seed: int
+    scenario_file: Path | None = None
+
+    def factors(self) -> list[Factor]:
+        """The factors screened by Morris."""
+        return default_factors(self.behaviour_range, self.exclude)
+
+    def design(self, name: str, factors: Sequence[Factor], sample: np.ndarray) -> PointsDesign:
+        """The runs of a SALib ``sample`` over ``factors`` as a :class:`PointsDesign`."""
+        points = [tuple((f.name, coerce_value(f.name, f.value(x))) for f, x in zip(factors, row, strict=True)) for row in sample]
+        return PointsDesign(
+            name=name, path=None, description=self.description, scenario=self.scenario,
+            scenario_file=self.scenario_file or Path(self.scenario), settings=dict(self.settings), policy=list(self.policy),
+            base=self.base, vary={f.name: [] for f in factors}, replicates=self.replicates, root_seed=self.root_seed,
+            seeds=replicate_seeds(self.root_seed, self.replicates), keep="mean_last_k", k=self.k,
+            indicators=list(self.indicators), notes=[], points=points,
+        )
+
+
+def _check_keys(where: str, table: Mapping[str, Any], allowed: Sequence[str], label: str) -> None:
+    for key in table:
+        if key not in allowed:
+            raise InputError(f"{where}: unknown key {label}{key!r}; allowed: {', '.join(allowed)}.")
+
+
+def _number(where: str, key: str, value: Any, lo: float, hi: float, whole: bool = False) -> Any:
+    ok = not isinstance(value, bool) and isinstance(value, int if whole else (int, float)) and lo <= value <= hi
+    if not ok:
+        raise InputError(f"{where}: key {key!r} = {value!r} is not allowed: expected {'a whole number' if whole else 'a number'} from {lo:g} to {hi:g}.")
+    return value
+
+
+def load_sensitivity(path: str | Path, overrides: Mapping[str, Any] | None = None) -> SensitivitySpec:
+    """Read and validate a sensitivity file; ``overrides`` may change any key (for report sizes).
+
+    Override keys: ``n_citizens`` (a parameter), ``replicates``, ``trajectories``,
+    ``sobol_samples``, ``sobol_top``.
+    """
+    path = Path(path)
+    data = read_toml(path)
+    where = _display(path)
+    _check_keys(where, data, SENSITIVITY_KEYS, "")
+    o = dict(overrides or {})
+    morris = data.get("morris", {})
+    sobol = data.get("sobol", {})
+    keep = data.get("keep", {})
+    _check_keys(where, morris, MORRIS_KEYS, "[morris] ")
+    _check_keys(where, sobol, SOBOL_KEYS, "[sobol] ")
+    _check_keys(where, keep, ("mode", "k", "indicators"), "[keep] ")
+    if keep.get("mode", "mean_last_k") != "mean_last_k":
+        raise InputError(f"{where}: [keep] mode must be 'mean_last_k' for a sensitivity analysis (one number per run); modes: {', '.join(KEEP_MODES)}.")
+    indicators = keep.get("indicators", ["volunteer_hours", "trust_municipality", "synergy", "ei_index"])
+    for ind in indicators:
+        if ind not in INDICATORS:
+            raise InputError(f"{where}: [keep] indicators: unknown indicator {ind!r}.")
+    scenario = data.get("scenario", "denmark")
+    scenario_file = find(scenario, relative_to=path.parent)
+    fixed = dict(data.get("parameters", {}))
+    if "steps" in data:
+        fixed["steps"] = _number(where, "steps", data["steps"], 1, 100_000, whole=True)
+    if "n_citizens" in o:
+        fixed["n_citizens"] = o.pop("n_citizens")
+    scen = resolve(str(scenario_file), fixed, override_source=f"{where}: [parameters]")
+    steps = scen.parameters.steps
+    exclude = list(morris.get("exclude", []))
+    for name in exclude:
+        if name not in FIELDS:
+            raise InputError(f"{where}: [morris] exclude: unknown parameter {name!r}.")
+    spec = SensitivitySpec(
+        name=path.stem, path=path, description=" ".join(str(data.get("description", "")).split()), scenario=scenario,
+        settings=scen.settings, policy=scen.policy, base=scen.parameters, scenario_file=scenario_file,
+        replicates=_number(where, "replicates", o.pop("replicates", data.get("replicates", 1)), 1, 10_000, whole=True),
+        root_seed=_number(where, "root_seed", data.get("root_seed", 0), 0, 2**63 - 1, whole=True),
+        k=_number(where, "[keep] k", keep.get("k", 24), 1, steps, whole=True),
+        indicators=list(indicators),
+        trajectories=_number(where, "[morris] trajectories", o.pop("trajectories", morris.get("trajectories", 20)), 2, 10_000, whole=True),
+        levels=_number(where, "[morris] levels", morris.get("levels", 4), 2, 100, whole=True),
+        morris_seed=_number(where, "[morris] seed", morris.get("seed", 0), 0, 2**32 - 1, whole=True),
+        behaviour_range=_number(where, "[morris] behaviour_range", morris.get("behaviour_range", 0.5), 0.0, 1.0),
+        exclude=exclude,
+        sobol_top=_number(where, "[sobol] top", o.pop("sobol_top", sobol.get("top", 0)), 0, 100, whole=True),
+        sobol_samples=_number(where, "[sobol] base_samples", o.pop("sobol_samples", sobol.get("base_samples", 256)), 2, 2**20, whole=True),
+        sobol_seed=_number(where, "[sobol] seed", sobol.get("seed", 0), 0, 2**32 - 1, whole=True),
+    )
+    if spec.sobol_samples & (spec.sobol_samples - 1):
+        raise InputError(f"{where}: [sobol] base_samples = {spec.sobol_samples}: Saltelli sampling needs a power of two (e.g. 128, 256).")
+    if o:
+        raise InputError(f"sensitivity overrides: unknown key(s) {', '.join(o)}.")
+    return spec
+
+
+@dataclasses.dataclass
+class SensitivityResult:
+    """Morris (and optional Sobol) indices per output, and the tables of runs behind them."""
+
+    factors: list[Factor]
+    morris: dict[str, pd.DataFrame]       # output -> factor, mu, mu_star, sigma, mu_star_conf, mu_star_norm
+    morris_runs: pd.DataFrame             # one row per sample point: factor values and averaged outputs
+    sobol_factors: list[Factor]
+    sobol: dict[str, pd.DataFrame]        # output -> factor, S1, S1_conf, ST, ST_conf
+    sobol_runs: pd.DataFrame | None
+    n_runs: int
+
+
+def _point_means(design: PointsDesign, table: pd.DataFrame, indicators: Sequence[str]) -> np.ndarray:
+    """Outputs per sample point, averaged over its replicates, in sample order."""
+    point = (table["run_id"].astype(int) // design.replicates).to_numpy()
+    means = table.assign(_point=point).groupby("_point")[list(indicators)].mean().sort_index()
+    if len(means) != len(design.points):
+        raise RuntimeError(f"expected {len(design.points)} points, got {len(means)}")
+    return means.to_numpy()
+
+
+def rank_factors(morris: Mapping[str, pd.DataFrame]) -> list[str]:
+    """Factors ordered by their largest normalised mu* over the outputs (most influential first)."""
+    score: dict[str, float] = {}
+    for frame in morris.values():
+        for name, v in zip(frame["factor"], frame["mu_star_norm"], strict=True):
+            score[name] = max(score.get(name, 0.0), float(v))
+    return sorted(score, key=lambda n: -score[n])
+
+
+def run_sensitivity(
+    spec: SensitivitySpec,
+    out_dir: str | Path,
+    executor: Any = None,
+    *,
+    workers: int | None = None,
+    progress: bool = True,
+    log: Callable[[str], None] | None = None,
+) -> SensitivityResult:
+    """Run the Morris screening (and Sobol for the top factors) through the sweep engine.
+
+    Runs go to ``out_dir/morris`` and ``out_dir/sobol`` (resumable sweep folders).
+    """
+    from SALib.analyze import morris as morris_analyze
+    from SALib.analyze import sobol as sobol_analyze
+    from SALib.sample import morris as morris_sample
+    from SALib.sample import sobol as sobol_sample
+
+    out_dir = Path(out_dir)
+    factors = spec.factors()
+    prob = problem(factors)
+    X = morris_sample.sample(prob, spec.trajectories, num_levels=spec.levels, seed=spec.morris_seed)
+    design = spec.design(f"{spec.name}-morris", factors, X)
+    table = run_sweep(design, out_dir / "morris", executor, progress=progress, workers=workers, figures=False, log=log)
+    Y = _point_means(design, table, spec.indicators)
+    n_runs = design.n_runs
+    morris: dict[str, pd.DataFrame] = {}
+    for j, out in enumerate(spec.indicators):
+        y = Y[:, j]
+        res = morris_analyze.analyze(prob, X, y, num_levels=spec.levels, num_resamples=200, seed=spec.morris_seed)
+        frame = pd.DataFrame({
+            "factor": list(res["names"]), "mu": np.asarray(res["mu"]), "mu_star": np.asarray(res["mu_star"]),
+            "sigma": np.asarray(res["sigma"]), "mu_star_conf": np.asarray(res["mu_star_conf"]),
+        })
+        top = frame["mu_star"].max()
+        frame["mu_star_norm"] = frame["mu_star"] / top if top > 0 else 0.0
+        frame["output_sd"] = float(np.std(y))
+        morris[out] = frame.sort_values("mu_star", ascending=False).reset_index(drop=True)
+    runs = pd.DataFrame(X, columns=prob["names"])
+    for j, out in enumerate(spec.indicators):
+        runs[out] = Y[:, j]
+
+    sobol: dict[str, pd.DataFrame] = {}
+    sobol_runs = None
+    sobol_factors: list[Factor] = []
+    if spec.sobol_top > 0:
+        by_name = {f.name: f for f in factors}
+        sobol_factors = [by_name[n] for n in rank_factors(morris)[: spec.sobol_top]]
+        sprob = problem(sobol_factors)
+        XS = sobol_sample.sample(sprob, spec.sobol_samples, calc_second_order=False, seed=spec.sobol_seed)
+        sdesign = spec.design(f"{spec.name}-sobol", sobol_factors, XS)
+        stable = run_sweep(sdesign, out_dir / "sobol", executor, progress=progress, workers=workers, figures=False, log=log)
+        YS = _point_means(sdesign, stable, spec.indicators)
+        n_runs += sdesign.n_runs
+        for j, out in enumerate(spec.indicators):
+            res = sobol_analyze.analyze(sprob, YS[:, j], calc_second_order=False, num_resamples=200, seed=spec.sobol_seed)
+            sobol[out] = pd.DataFrame({
+                "factor": sprob["names"], "S1": res["S1"], "S1_conf": res["S1_conf"], "ST": res["ST"], "ST_conf": res["ST_conf"],
+            })
+        sobol_runs = pd.DataFrame(XS, columns=sprob["names"])
+        for j, out in enumerate(spec.indicators):
+            sobol_runs[out] = YS[:, j]
+    return SensitivityResult(factors=factors, morris=morris, morris_runs=runs, sobol_factors=sobol_factors,
+                             sobol=sobol, sobol_runs=sobol_runs, n_runs=n_runs)
