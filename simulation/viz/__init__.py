@@ -13,6 +13,7 @@ import importlib.util
 import ipaddress
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -42,6 +43,17 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def lan_address() -> str | None:
+    """The computer's address on its local network, best effort (no packet is sent)."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("10.255.255.255", 1))  # UDP connect only picks a route
+            address = s.getsockname()[0]
+    except OSError:
+        return None
+    return None if address.startswith("127.") else address
+
+
 def solara_command(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> list[str]:
     """The ``solara run`` command line that serves the page."""
     solara_exe = Path(sys.executable).with_name("solara")
@@ -57,6 +69,10 @@ def server_env(base: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ if base is None else base)
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"  # solara reports usage to a web service by default
     env.setdefault("MPLBACKEND", "Agg")
+    # solara warns at every page load over plain http on 127.0.0.1 about iframe cookies,
+    # which do not concern a local page
+    quiet = "ignore:Cookies with samesite=none require https"
+    env["PYTHONWARNINGS"] = ",".join(w for w in (env.get("PYTHONWARNINGS"), quiet) if w)
     return env
 
 
@@ -92,6 +108,8 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
             file=sys.stderr,
             flush=True,
         )
+        if host in ("0.0.0.0", "::"):
+            print(f"Others open http://{lan_address() or '<this computer’s address>'}:{port}/", flush=True)
     try:
         return subprocess.call(solara_command(host, port), env=server_env())
     except KeyboardInterrupt:

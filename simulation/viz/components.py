@@ -31,9 +31,10 @@ from .text import (
 CSS = """
 .samskabelse-figure img { width: 100%; max-width: 900px; height: auto; display: block; margin: 0 auto; }
 .samskabelse-status { display: flex; flex-wrap: wrap; gap: 8px; margin: 4px 0 8px 0; }
-.samskabelse-chip { background: #f3f6f9; border: 1px solid #dde3ea; border-radius: 8px; padding: 4px 12px; }
-.samskabelse-chip .label { font-size: 0.75em; color: #5f6b7a; display: block; }
-.samskabelse-chip .value { font-size: 1.15em; font-weight: 600; color: #1f2a37; }
+.samskabelse-chip { background: #f3f6f9; border: 1px solid #dde3ea; border-radius: 8px; padding: 3px 10px; }
+.samskabelse-chip .label { font-size: 0.72em; color: #5f6b7a; display: block; }
+.samskabelse-chip .value { font-size: 1.05em; font-weight: 600; color: #1f2a37; }
+.samskabelse-text strong, .samskabelse-questions b, .samskabelse-explanation b { font-weight: 700; color: #1f2a37; }
 .samskabelse-hint { color: #3d4a5c; margin: 0 0 6px 2px; }
 .samskabelse-help { font-size: 0.8em; color: #5f6b7a; line-height: 1.25; margin: -6px 0 10px 0; }
 .samskabelse-legend { list-style: none; padding-left: 0; margin: 0 0 8px 0; columns: 2; column-gap: 16px; font-size: 0.9em; }
@@ -73,7 +74,7 @@ def StatusBar(model, counter: int = 0):
     p = model.p
     years = t(lang, "years", years=model.steps / 12).replace(".", "," if lang == "da" else ".")
     with solara.Div(classes=["samskabelse-status"]):
-        Chip(t(lang, "month"), f"{t(lang, 'month_of', step=model.steps, steps=model.parameters.steps)} {years}", "samskabelse-month")
+        Chip(t(lang, "time"), f"{t(lang, 'month_of', step=model.steps, steps=model.parameters.steps)} {years}", "samskabelse-month")
         settings = getattr(model, "start_settings", None)
         if settings is not None and settings.scenario:
             Chip(t(lang, "scenario"), settings.scenario, "samskabelse-scenario")

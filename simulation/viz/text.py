@@ -50,6 +50,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "en": {
         "title": "Samskabelse: co-creation between a municipality and civil society",
         "month": "month",
+        "time": "Time",
         "month_of": "Month {step} of {steps}",
         "years": "({years:.1f} years)",
         "volunteers_of": "{vol} volunteers of {n} citizens",
@@ -59,7 +60,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "mode": "Governance",
         "steering_now": "Steering now",
         "volunteering": "Volunteering",
-        "trust": "Trust in the municipality",
+        "trust": "Trust in municipality",
         "synergy": "Synergy",
         # plots
         "p_volunteering": "Volunteering",
@@ -114,6 +115,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "da": {
         "title": "Samskabelse: samarbejde mellem kommune og civilsamfund",
         "month": "måned",
+        "time": "Tid",
         "month_of": "Måned {step} af {steps}",
         "years": "({years:.1f} år)",
         "volunteers_of": "{vol} frivillige af {n} borgere",
