@@ -20,6 +20,7 @@ redraw only the artists that move (blitting), then encode the PNG themselves.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import threading
@@ -178,6 +179,11 @@ class BlitFigure:
             return out.getvalue()
 
 
+def _state_lock(model):
+    """The model's lock if it has one (the browser model does), else a no-op."""
+    return getattr(model, "lock", None) or contextlib.nullcontext()
+
+
 def _segments(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.stack([a, b], axis=1).reshape(-1, 2, 2)
 
@@ -279,7 +285,8 @@ class NetworkView:
 
     def png(self, model) -> bytes:
         """The network of ``model`` now, as PNG bytes."""
-        self.update(model)
+        with _state_lock(model):
+            self.update(model)
         return self.blit.png()
 
 
@@ -491,7 +498,8 @@ class Dashboard:
 
     def png(self, model) -> bytes:
         """The panels for ``model``'s run so far, as PNG bytes."""
-        self.update(model)
+        with _state_lock(model):
+            self.update(model)
         key = (tuple(ax.get_xlim() + ax.get_ylim() for p in self.panels for ax in (p["ax"], p["right"]) if ax is not None),
                tuple(self._marked or ()))
         return self.blit.png(key)

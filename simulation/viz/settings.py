@@ -13,6 +13,7 @@ a user types.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -218,6 +219,19 @@ class BrowserModel(CoCreationModel):
 
             settings = start_settings.value
         parameters, notices = browser_parameters(settings, seed, n_citizens)
+        #: Held while the model changes, and by the pictures while they read its state: with
+        #: Mesa's "Use Threads" the page draws in one thread while another steps the model.
+        self.lock = threading.RLock()
         super().__init__(parameters=parameters)
         self.start_settings = settings
         self.notices = notices
+
+    def step(self) -> None:
+        """One month, with the state locked against a picture being drawn at the same time."""
+        with self.lock:
+            super().step()
+
+    def set_lever(self, name: str, value: Any) -> None:
+        """Change a lever now (the page's live control), under the model's lock."""
+        with self.lock:
+            super().set_lever(name, value)
