@@ -426,7 +426,7 @@ class Dashboard:
         # Fixed margins in inches: room for the left axis label and ticks, the right-hand
         # ticks of twin axes, the title above and the x label and legend below each panel.
         # (Matplotlib's constrained layout ignores the right-hand ticks of twin axes.)
-        left, right, gap, above, below = 0.7, 0.45, 1.15, 0.34, 1.1
+        left, right, gap, above, below = 0.7, 0.55, 1.2, 0.34, 1.1
         ax_w = (width - left - right - (ncols - 1) * gap) / ncols
         ax_h = (height - nrows * (above + below)) / nrows
         self.figure.subplots_adjust(left=left / width, right=1 - right / width, bottom=below / height, top=1 - above / height,

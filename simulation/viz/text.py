@@ -135,7 +135,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "p_trust": "Tillid",
         "trust_municipality": "tillid til kommunen",
         "generalised_trust": "generel tillid (til andre mennesker)",
-        "p_capital": "Social kapital: sammenbindende og brobyggende",
+        "p_capital": "Social kapital: bånd i og på tværs",
         "bonding": "sammenbindende (bånd i gruppen)",
         "bridging": "brobyggende (bånd på tværs)",
         "tie_weight": "båndstyrke pr. borger",
