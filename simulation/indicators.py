@@ -51,12 +51,15 @@ def compute_indicators(W: World) -> dict[str, float]:
     vol = c.volunteer
     n_vol = int(vol.sum())
     vuln = c.vulnerable
-    rate_vuln = float(vol[vuln].mean()) if vuln.any() else 0.0
-    rate_other = float(vol[~vuln].mean()) if (~vuln).any() else 0.0
+    # counts, not vol[vuln].mean(): the same number, without indexing by an irregular mask
+    n_vuln = int(np.count_nonzero(vuln))
+    n_vol_vuln = int(np.count_nonzero(vol & vuln))
+    rate_vuln = n_vol_vuln / n_vuln if n_vuln else 0.0
+    rate_other = (n_vol - n_vol_vuln) / (n - n_vuln) if n_vuln < n else 0.0
     asked = int(np.count_nonzero(c.channel == CHANNEL_ASKED))
     own = int(np.count_nonzero(c.channel == CHANNEL_OWN_INITIATIVE))
     recruited = asked + own
-    cross = T.crossing(c.group)  # kept up to date as ties come and go
+    cross = T.crossing_index(c.group)  # bridging ties, kept up to date as ties come and go
     w_across = float(T.w[cross].sum())
     w_within = float(T.w.sum()) - w_across
     total = w_across + w_within

@@ -64,6 +64,7 @@ class Ties:
     def _forget_structure(self) -> None:
         self._degree: np.ndarray | None = None
         self._crossing: tuple[np.ndarray, np.ndarray] | None = None  # (labels it was made for, mask)
+        self._crossing_index: np.ndarray | None = None  # positions where that mask is true
         self._row_count: np.ndarray | None = None  # ties where citizen i is the lower end
         self._indptr: np.ndarray | None = None  # CSR row pointers of U: those ties are [indptr[i], indptr[i+1])
         self._matrices: tuple[sp.csr_matrix, sp.csc_matrix] | None = None
@@ -133,7 +134,20 @@ class Ties:
         if cached is None or not np.array_equal(cached[0], labels):
             labels = np.array(labels)
             self._crossing = cached = (labels, _read_only(labels[self.u] != labels[self.v]))
+            self._crossing_index = None
         return cached[1]
+
+    def crossing_index(self, labels: np.ndarray) -> np.ndarray:
+        """Positions of the ties that :meth:`crossing` marks, ascending.
+
+        ``w[crossing_index(g)]`` holds the same values in the same order as
+        ``w[crossing(g)]``, several times faster: numpy's boolean indexing stumbles over an
+        irregular mask (branch misprediction), a gather by position does not.
+        """
+        mask = self.crossing(labels)
+        if self._crossing_index is None:
+            self._crossing_index = _read_only(np.flatnonzero(mask))
+        return self._crossing_index
 
     def keep(self, mask: np.ndarray) -> None:
         """Drop the ties where ``mask`` is false (order, hence sorting, is preserved)."""
@@ -153,19 +167,40 @@ class Ties:
         new_keys = _sorted_unique(lo[ok] * self.n + hi[ok])
         if len(new_keys) == 0:
             return 0
-        keys = self.keys
-        pos = np.searchsorted(keys, new_keys)
-        exists = (pos < len(keys)) & (keys[np.minimum(pos, len(keys) - 1)] == new_keys) if len(keys) else np.zeros(len(new_keys), bool)
-        new_keys, pos = new_keys[~exists], pos[~exists]
-        if len(new_keys) == 0:
-            return 0
         new_u, new_v = new_keys // self.n, new_keys % self.n
+        pos, exists = self._find(new_u, new_v)
+        if exists.all():
+            return 0
+        new = ~exists
+        new_keys, new_u, new_v, pos = new_keys[new], new_u[new], new_v[new], pos[new]
         caches = self._degree, self._row_count, self._crossing
         self.u = np.insert(self.u, pos, new_u)
         self.v = np.insert(self.v, pos, new_v)
         self.w = np.insert(self.w, pos, np.full(len(new_keys), weight))
         self._carry_over(*caches, new_u, new_v, +1, insert_at=pos)
         return len(new_keys)
+
+    def _find(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where ties ``a[k] < b[k]`` are, or would be inserted in key order, and whether they exist.
+
+        A binary search inside each citizen's row of U (a handful of ties), all rows at
+        once: the same positions as ``searchsorted(keys, a * n + b)`` without building the
+        keys of every tie.
+        """
+        indptr, v = self._row_pointers(), self.v
+        lo, end = indptr[a], indptr[a + 1]
+        hi = end.copy()
+        last = max(len(v) - 1, 0)
+        while True:
+            active = lo < hi
+            if not active.any():
+                break
+            mid = (lo + hi) >> 1
+            right = active & (v[np.minimum(mid, last)] < b) if len(v) else active
+            lo = np.where(right, mid + 1, lo)
+            hi = np.where(active & ~right, mid, hi)
+        exists = (lo < end) & (v[np.minimum(lo, last)] == b) if len(v) else np.zeros(len(a), bool)
+        return lo, exists
 
     def _carry_over(self, degree, row_count, crossing, eu, ev, sign, keep=None, insert_at=None) -> None:
         """Carry the structure caches over a change of ties: ``eu``-``ev`` added (+1) or dropped (-1).
@@ -186,6 +221,7 @@ class Ties:
             labels, mask = crossing
             mask = mask[keep] if keep is not None else np.insert(mask, insert_at, labels[eu] != labels[ev])
             self._crossing = (labels, _read_only(mask))
+            self._crossing_index = None
 
 
 def _read_only(a: np.ndarray) -> np.ndarray:
