@@ -37,7 +37,7 @@ from .sweep import KEEP_MODES, Design, Run, replicate_seeds, run_sweep
 
 SENSITIVITY_KEYS = ("description", "scenario", "steps", "replicates", "root_seed", "parameters", "keep", "morris", "sobol")
 MORRIS_KEYS = ("trajectories", "levels", "seed", "behaviour_range", "exclude")
-SOBOL_KEYS = ("top", "base_samples", "seed")
+SOBOL_KEYS = ("top", "base_samples", "seed", "replicates")
 #: Levers that are a preset of other levers, not a lever of their own.
 NOT_FACTORS = ("governance_mode",)
 
@@ -151,20 +151,22 @@ class SensitivitySpec:
     sobol_top: int
     sobol_samples: int
     sobol_seed: int
+    sobol_replicates: int = 1
     scenario_file: Path | None = None
 
     def factors(self) -> list[Factor]:
         """The factors screened by Morris."""
         return default_factors(self.behaviour_range, self.exclude)
 
-    def design(self, name: str, factors: Sequence[Factor], sample: np.ndarray) -> PointsDesign:
-        """The runs of a SALib ``sample`` over ``factors`` as a :class:`PointsDesign`."""
+    def design(self, name: str, factors: Sequence[Factor], sample: np.ndarray, replicates: int | None = None) -> PointsDesign:
+        """The runs of a SALib ``sample`` over ``factors`` as a :class:`PointsDesign` (``replicates`` seeds per point)."""
+        reps = self.replicates if replicates is None else replicates
         points = [tuple((f.name, coerce_value(f.name, f.value(x))) for f, x in zip(factors, row, strict=True)) for row in sample]
         return PointsDesign(
             name=name, path=None, description=self.description, scenario=self.scenario,
             scenario_file=self.scenario_file or Path(self.scenario), settings=dict(self.settings), policy=list(self.policy),
-            base=self.base, vary={f.name: [] for f in factors}, replicates=self.replicates, root_seed=self.root_seed,
-            seeds=replicate_seeds(self.root_seed, self.replicates), keep="mean_last_k", k=self.k,
+            base=self.base, vary={f.name: [] for f in factors}, replicates=reps, root_seed=self.root_seed,
+            seeds=replicate_seeds(self.root_seed, reps), keep="mean_last_k", k=self.k,
             indicators=list(self.indicators), notes=[], points=points,
         )
 
@@ -186,7 +188,7 @@ def load_sensitivity(path: str | Path, overrides: Mapping[str, Any] | None = Non
     """Read and validate a sensitivity file; ``overrides`` may change any key (for report sizes).
 
     Override keys: ``n_citizens`` (a parameter), ``replicates``, ``trajectories``,
-    ``sobol_samples``, ``sobol_top``.
+    ``sobol_samples``, ``sobol_top``, ``sobol_replicates``.
     """
     path = Path(path)
     data = read_toml(path)
@@ -201,7 +203,7 @@ def load_sensitivity(path: str | Path, overrides: Mapping[str, Any] | None = Non
     _check_keys(where, keep, ("mode", "k", "indicators"), "[keep] ")
     if keep.get("mode", "mean_last_k") != "mean_last_k":
         raise InputError(f"{where}: [keep] mode must be 'mean_last_k' for a sensitivity analysis (one number per run); modes: {', '.join(KEEP_MODES)}.")
-    indicators = keep.get("indicators", ["volunteer_hours", "trust_municipality", "synergy", "ei_index"])
+    indicators = keep.get("indicators", ["volunteer_hours", "trust_municipality", "synergy", "ei_index", "civil_output"])
     for ind in indicators:
         if ind not in INDICATORS:
             raise InputError(f"{where}: [keep] indicators: unknown indicator {ind!r}.")
@@ -233,6 +235,8 @@ def load_sensitivity(path: str | Path, overrides: Mapping[str, Any] | None = Non
         sobol_top=_number(where, "[sobol] top", o.pop("sobol_top", sobol.get("top", 0)), 0, 100, whole=True),
         sobol_samples=_number(where, "[sobol] base_samples", o.pop("sobol_samples", sobol.get("base_samples", 256)), 2, 2**20, whole=True),
         sobol_seed=_number(where, "[sobol] seed", sobol.get("seed", 0), 0, 2**32 - 1, whole=True),
+        sobol_replicates=_number(where, "[sobol] replicates", o.pop("sobol_replicates", sobol.get("replicates", data.get("replicates", 1))),
+                                 1, 10_000, whole=True),
     )
     if spec.sobol_samples & (spec.sobol_samples - 1):
         raise InputError(f"{where}: [sobol] base_samples = {spec.sobol_samples}: Saltelli sampling needs a power of two (e.g. 128, 256).")
@@ -322,7 +326,7 @@ def run_sensitivity(
         sobol_factors = [by_name[n] for n in rank_factors(morris)[: spec.sobol_top]]
         sprob = problem(sobol_factors)
         XS = sobol_sample.sample(sprob, spec.sobol_samples, calc_second_order=False, seed=spec.sobol_seed)
-        sdesign = spec.design(f"{spec.name}-sobol", sobol_factors, XS)
+        sdesign = spec.design(f"{spec.name}-sobol", sobol_factors, XS, spec.sobol_replicates)
         stable = run_sweep(sdesign, out_dir / "sobol", executor, progress=progress, workers=workers, figures=False, log=log)
         YS = _point_means(sdesign, stable, spec.indicators)
         n_runs += sdesign.n_runs
