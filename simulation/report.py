@@ -1011,8 +1011,9 @@ def write_markdown(out_dir: Path, verdicts: list[Verdict], designs: dict[str, De
     L.append("Each pattern below comes from MODEL.md (pattern-oriented modelling: one set of mechanisms must reproduce all "
              "seven). For each, the report states the criteria it checks, whether each is met, and the numbers; "
              "**reproduced** means every criterion is met, **partly** that the core criterion or at least half are, "
-             "**not reproduced** otherwise. Nothing here is tuned to pass: the criteria were written before the runs and "
-             "the model's parameters are the project defaults. \"Clearly\" means by more than two standard errors over seeds.")
+             "**not reproduced** otherwise. Nothing here is tuned to pass: the criteria follow MODEL.md's wording, were fixed "
+             "before the report's runs and were not changed to make a pattern pass, and the model's parameters are the "
+             "project defaults. \"Clearly\" means by more than two standard errors over seeds.")
     L.append("")
     L.append("| # | pattern | verdict | in numbers |")
     L.append("|---|---|---|---|")
