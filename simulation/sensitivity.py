@@ -340,3 +340,53 @@ def run_sensitivity(
             sobol_runs[out] = YS[:, j]
     return SensitivityResult(factors=factors, morris=morris, morris_runs=runs, sobol_factors=sobol_factors,
                              sobol=sobol, sobol_runs=sobol_runs, n_runs=n_runs)
+
+
+def write_results(result: SensitivityResult, out_dir: str | Path) -> list[Path]:
+    """Write the indices as CSV tables and draw the figures (the report's, alone)."""
+    from .report import figure_morris, figure_sobol
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = [out_dir / "morris.csv", out_dir / "factors.csv", out_dir / "morris_points.csv"]
+    pd.concat([f.assign(outcome=out) for out, f in result.morris.items()]).to_csv(paths[0], index=False, float_format="%.6g")
+    pd.DataFrame([{"factor": f.name, "kind": f.kind, "range": f.describe_range(), "low": f.lo, "high": f.hi}
+                  for f in result.factors]).to_csv(paths[1], index=False)
+    result.morris_runs.to_csv(paths[2], index=False, float_format="%.6g")
+    paths.append(figure_morris(result, out_dir / "sensitivity_morris.png"))
+    if result.sobol:
+        paths.append(out_dir / "sobol.csv")
+        pd.concat([f.assign(outcome=out) for out, f in result.sobol.items()]).to_csv(paths[-1], index=False, float_format="%.6g")
+        paths.append(figure_sobol(result, out_dir / "sensitivity_sobol.png"))
+    return paths
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m simulation.sensitivity [FILE] [--out DIR] [--workers N] [--quiet]``: the sensitivity analysis alone."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(
+        prog="python -m simulation.sensitivity",
+        description="Run a sensitivity design (Morris screening, then Sobol for the top factors) through the sweep engine "
+                    "and write its tables and figures. `samskabelse report` runs the same analysis as section 8 of the report.",
+    )
+    parser.add_argument("file", nargs="?", default=str(Path(__file__).resolve().parent.parent / "experiments" / "sensitivity.toml"),
+                        metavar="SENSITIVITY.toml", help="the design (default: the project's experiments/sensitivity.toml)")
+    parser.add_argument("--out", default="results/sensitivity", metavar="DIR", help="output folder (default: results/sensitivity)")
+    parser.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: all cores)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    args = parser.parse_args(argv)
+    try:
+        spec = load_sensitivity(args.file)
+        result = run_sensitivity(spec, args.out, workers=args.workers, progress=not args.quiet)
+    except InputError as exc:
+        print(f"python -m simulation.sensitivity: error: {exc}", file=sys.stderr)
+        return 2
+    paths = write_results(result, args.out)
+    print(f"{result.n_runs} runs; wrote {', '.join(_display(p) for p in paths)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -117,3 +117,11 @@ def test_half_time_reads_the_first_crossing_of_the_smoothed_series():
     s = pd.Series(np.r_[np.ones(10), np.linspace(1, 0, 21)[1:], np.zeros(10)], index=np.arange(40))
     assert half_time(s, 10, 0.5, "down") == 9  # 0.95 at month 10, 0.5 at month 19
     assert half_time(s, 10, -0.5, "down") is None
+
+
+def test_sensitivity_runs_alone_from_its_module(tmp_path):
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "simulation.sensitivity", "--help"], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0 and "Morris" in proc.stdout
