@@ -1286,6 +1286,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="default: as the experiment files say (about 10 minutes on 2 cores); small: a quicker, noisier look; "
                         "tiny: for tests")
     p.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: all cores)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (as for sweep)")
     p.add_argument("--experiments", metavar="DIR", default=str(EXPERIMENT_DIR),
                    help="folder of the experiment files (default: the project's experiments/)")
     p.add_argument("--resume", action="store_true", help="reuse the finished runs in DIR/sweeps instead of starting afresh")
@@ -1299,8 +1300,20 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.workers is not None and args.workers < 1:
         raise InputError(f"--workers {args.workers}: expected a whole number of 1 or more.")
-    build_report(args.out, args.size, workers=args.workers, progress=not args.quiet, resume=args.resume,
-                 sensitivity=not args.no_sensitivity, experiment_dir=args.experiments, log=(lambda m: None) if args.quiet else None)
+    client = executor = None
+    workers = args.workers
+    if args.scheduler:
+        from .sweep import dask_executor
+
+        client, executor = dask_executor(args.scheduler)
+        workers = workers or sum(client.nthreads().values()) or 1
+    try:
+        build_report(args.out, args.size, workers=workers, executor=executor, progress=not args.quiet, resume=args.resume,
+                     sensitivity=not args.no_sensitivity, experiment_dir=args.experiments,
+                     log=(lambda m: None) if args.quiet else None)
+    finally:
+        if client is not None:
+            client.close()
     return 0
 
 
