@@ -108,6 +108,8 @@ class Ties:
         (the ties where i is the lower end, in tie order) plus ``U^T x`` (where i is the
         higher end, in tie order): the same sums, added in the same order, as
         ``bincount(u, w * x[v]) + bincount(v, w * x[u])``, in about 60 % of the time.
+        ``x`` may also be an ``(n, k)`` array: k sums in one pass over the ties, each
+        column the same numbers as on its own (e.g. a column of ones gives :meth:`strength`).
         """
         upper, lower = self.upper(weighted)
         x = np.ascontiguousarray(x, dtype=np.float64)

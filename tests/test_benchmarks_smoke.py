@@ -67,4 +67,6 @@ def test_tie_caches_equal_a_recount_as_ties_come_and_go():
         assert (np.diff(T.keys) > 0).all()
         x = np.random.default_rng(0).random(T.n)
         assert np.array_equal(T.neighbour_sum(x), np.bincount(T.u, T.w * x[T.v], minlength=T.n) + np.bincount(T.v, T.w * x[T.u], minlength=T.n))
+        both = T.neighbour_sum(np.column_stack((x, np.ones(T.n))))
+        assert np.array_equal(both[:, 0], T.neighbour_sum(x)) and np.array_equal(both[:, 1], T.strength())
     assert dropped and added
