@@ -86,6 +86,8 @@ class CoCreationModel(mesa.Model):
         vol = self.world.citizens.volunteer
         self.citizen_agents = np.empty(parameters.n_citizens, dtype=object)
         self.citizen_agents[:] = self._create_views([Volunteer if v else Citizen for v in vol.tolist()])
+        for kind in (Citizen, Volunteer):  # both kinds always present, even while one is empty
+            self._agent_set(kind)
         self.association_agents = self._create_views([Association] * parameters.n_associations)
         self.staff_agents = self._create_views([Staff] * parameters.n_staff)
 
