@@ -48,7 +48,7 @@ class Ties:
 
     @u.setter
     def u(self, value: np.ndarray) -> None:
-        self._u = np.asarray(value)
+        self._u = np.ascontiguousarray(value, dtype=np.int64)
         self._forget_structure()
 
     @property
@@ -58,7 +58,7 @@ class Ties:
 
     @v.setter
     def v(self, value: np.ndarray) -> None:
-        self._v = np.asarray(value)
+        self._v = np.ascontiguousarray(value, dtype=np.int64)
         self._forget_structure()
 
     def _forget_structure(self) -> None:
