@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import signal
 import sys
 import textwrap
 from pathlib import Path
@@ -255,6 +256,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
              f"{design.replicates} seeds) of scenario {design.scenario}, {design.base.steps} months, keeping "
              f"{design.keep}{f' (k = {design.k})' if design.k else ''}; output {_display(out_dir)}/")
     resume = f"samskabelse {shlex.join(sys.argv[1:])}" if sys.argv[1:] else "the same command"
+    # a batch system ending the job (SIGTERM) stops the sweep as cleanly as Ctrl-C does
+    previous_term = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
         table = run_sweep(design, out_dir, executor, progress=not args.quiet, workers=workers, batch_size=args.batch_size,
                           executor_label=label, stop_after=stop_after)
@@ -265,6 +268,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     except InputError:
         raise
     finally:
+        signal.signal(signal.SIGTERM, previous_term)
         if client is not None:
             try:
                 client.close(timeout=5)
@@ -278,6 +282,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     _say(f"Results: {_display(out_dir / 'results.csv')}; figures in {_display(out_dir / 'figures')}/; "
          f"design and manifest in {_display(out_dir)}/")
     return 0
+
+
+def _raise_keyboard_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 # --- viz -----------------------------------------------------------------------------------

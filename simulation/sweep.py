@@ -33,6 +33,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -369,19 +370,32 @@ def run_batch(tasks: list[tuple[int, Parameters]], keep: str, k: int | None, ind
     return cols
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the main process, which stops the sweep cleanly."""
+def _worker_init(parent_pid: int) -> None:
+    """Set up a worker: leave Ctrl-C to the main process, and end if the main process dies.
+
+    Ctrl-C reaches every process of the terminal's group; the main process alone stops the
+    sweep cleanly. A main process that is killed outright (``kill -9``) cannot tell its
+    workers, which would wait for work forever; each worker watches its parent instead.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="watch-main-process", daemon=True).start()
 
 
 def local_executor(workers: int | None = None) -> cf.ProcessPoolExecutor:
-    """A process pool of ``workers`` (default: all cores) that ignores Ctrl-C in its workers."""
+    """A process pool of ``workers`` (default: all cores) that ignores Ctrl-C in its workers.
+
+    Workers are started with ``spawn`` so each is a direct child of this process and can
+    notice when it dies (see :func:`_worker_init`).
+    """
     workers = workers or available_cores()
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    ctx = multiprocessing.get_context(method)
-    if method == "forkserver":
-        ctx.set_forkserver_preload(["simulation.sweep"])
-    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_ignore_sigint)
+    ctx = multiprocessing.get_context("spawn")
+    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(os.getpid(),))
 
 
 def available_cores() -> int:
