@@ -210,3 +210,30 @@ def test_a_mode_in_the_grid_applies_its_preset_and_other_varied_levers_win(tmp_p
 def test_design_errors_are_input_errors(tmp_path):
     with pytest.raises(InputError, match="both fixed"):
         load_experiment(_write(tmp_path, DESIGN.replace("n_associations = 5", "n_associations = 5\ngovernance_mode = 'npg'")))
+
+
+def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(tmp_path):
+    import signal
+    import subprocess
+    import time
+
+    from tests.conftest import SAMSKABELSE
+
+    text = DESIGN.replace("steps = 4", "steps = 60").replace("n_citizens = 100", "n_citizens = 800").replace("replicates = 2", "replicates = 5")
+    design = _write(tmp_path, text)
+    args = [str(SAMSKABELSE), "sweep", str(design), "--out", str(tmp_path / "out"), "--workers", "1", "--batch-size", "1", "--quiet"]
+    proc = subprocess.Popen(args, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    runs = tmp_path / "out" / "runs"
+    deadline = time.monotonic() + 60
+    while not list(runs.glob("runs-*.csv")) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "Run the same command again" in " ".join(err.split())
+    n_saved = len(pd.concat([pd.read_csv(f) for f in runs.glob("runs-*.csv")]))
+    assert 1 <= n_saved < 30
+    resumed = run_cli(*args[1:], cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    table = pd.read_csv(tmp_path / "out" / "results.csv")
+    assert list(table["run_id"]) == list(range(30))
