@@ -168,12 +168,14 @@ def recruit_by_asking(W: World, p: Parameters, rng: np.random.Generator) -> None
     # asks along ties, in both directions of every tie
     deg = np.maximum(T.degree(), 1)
     vol_u, vol_v = vol[T.u], vol[T.v]
-    up, down = vol_u & ~vol_v, vol_v & ~vol_u  # ties from a volunteer to a non-volunteer, each way
+    # ties from a volunteer to a non-volunteer, each way, by position
+    up, down = np.flatnonzero(vol_u > vol_v), np.flatnonzero(vol_v > vol_u)
     asker = np.concatenate((T.u[up], T.v[down]))
-    asked = np.concatenate((T.v[up], T.u[down]))
-    w = np.concatenate((T.w[up], T.w[down]))
-    is_ask = rng.random(len(asker)) < p.asks_per_volunteer / deg[asker]
-    asker, asked, w = asker[is_ask], asked[is_ask], w[is_ask]
+    is_ask = np.flatnonzero(rng.random(len(asker)) < p.asks_per_volunteer / deg[asker])
+    tie = np.concatenate((up, down))[is_ask]
+    asker = asker[is_ask]
+    asked = np.where(is_ask < len(up), T.v[tie], T.u[tie])
+    w = T.w[tie]
     ask_assoc = c.association[asker]
 
     # outreach asks by associations
@@ -222,9 +224,12 @@ def update_ties(W: World, p: Parameters, rng: np.random.Generator) -> None:
     bridging where the association mixes groups, bonding where it does not.
     """
     c, T = W.citizens, W.ties
-    au, av = c.association[T.u], c.association[T.v]
-    together = (au >= 0) & (au == av)
-    T.w = np.where(together, T.w + p.tie_strengthening * (1.0 - T.w), T.w * (1.0 - p.tie_decay))
+    both = np.flatnonzero(c.volunteer[T.u] & c.volunteer[T.v])
+    together = both[c.association[T.u[both]] == c.association[T.v[both]]]
+    w_old = T.w
+    w = w_old * (1.0 - p.tie_decay)
+    w[together] = w_old[together] + p.tie_strengthening * (1.0 - w_old[together])
+    T.w = w
     if p.tie_drop_threshold > 0:
         weak = T.w < p.tie_drop_threshold
         if weak.any():
@@ -235,7 +240,7 @@ def update_ties(W: World, p: Parameters, rng: np.random.Generator) -> None:
     makers = vols[rng.random(len(vols)) < p.tie_formation_rate]
     if len(makers) == 0:
         return
-    by_assoc = vols[np.argsort(c.association[vols], kind="stable")]
+    by_assoc = np.sort(c.association[vols] * c.n + vols) % c.n  # by association, then by index
     counts = np.bincount(c.association[vols], minlength=W.associations.n)
     start = np.concatenate(([0], np.cumsum(counts)[:-1]))
     ma = c.association[makers]
@@ -268,12 +273,14 @@ def update_trust(W: World, p: Parameters) -> None:
     aa = c.association[vol]
     x[vol] = _clip01(0.5 + 0.5 * (a.support_felt[aa] - a.control_felt[aa]))
     c.trust_municipality = _asymmetric_step(c.trust_municipality, x, p.trust_gain_rate, p.trust_loss_ratio)
-    strength = T.strength()
+    # one pass over the ties: contacts' trust, contacts' volunteering, tie strength
+    sums = T.neighbour_sum(np.column_stack((c.trust_municipality, vol, np.ones(c.n))))
+    strength = sums[:, 2]
     has = strength > 0
     safe = np.where(has, strength, 1.0)
-    tbar = np.where(has, T.neighbour_sum(c.trust_municipality) / safe, c.trust_municipality)
+    tbar = np.where(has, sums[:, 0] / safe, c.trust_municipality)
     c.trust_municipality = _clip01(c.trust_municipality + p.trust_diffusion * (tbar - c.trust_municipality))
-    vbar = np.where(has, T.neighbour_sum(vol.astype(float)) / safe, 0.0)
+    vbar = np.where(has, sums[:, 1] / safe, 0.0)
     exposure = np.minimum(1.0, 0.5 * (vol + vbar) / p.volunteering_reference)
     g_target = p.generalised_trust_floor + (1.0 - p.generalised_trust_floor) * exposure
     c.generalised_trust = _clip01(c.generalised_trust + p.generalised_trust_rate * (g_target - c.generalised_trust))
