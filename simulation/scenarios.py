@@ -164,14 +164,7 @@ def _read_scenario_file(path: Path) -> dict[str, Any]:
     params = data.get("parameters", {})
     if not isinstance(params, Mapping):
         raise InputError(f"{where}: 'parameters' must be a table ([parameters]), got {params!r}.")
-    settings = {}
-    for key, value in params.items():
-        if key == "policy_schedule":
-            raise InputError(f"{where}: [parameters] key 'policy_schedule': write lever changes as [[policy]] tables instead.")
-        try:
-            settings[key] = coerce_value(key, value)
-        except ParameterError as exc:
-            raise InputError(f"{where}: [parameters] key {key!r}: {exc}.") from None
+    settings = _typed_settings(params, f"{where}: [parameters] key", "write lever changes as [[policy]] tables instead")
     policy = data.get("policy", [])
     if not isinstance(policy, list):
         raise InputError(f"{where}: 'policy' must be a list of [[policy]] tables, got {policy!r}.")
@@ -250,14 +243,8 @@ def resolve(
                 f"{_display(p['file'])}: [[policy]] table {p['index']}: key 'step' = {step} lies beyond the "
                 f"horizon of scenario {name!r} (steps = {file_steps}); a change must come at step 1 to {file_steps}."
             )
-    typed = {}
-    for key, value in (overrides or {}).items():
-        if key == "policy_schedule":
-            raise InputError(f"{override_source} policy_schedule: lever changes can only be given as [[policy]] tables in a scenario file.")
-        try:
-            typed[key] = coerce_value(key, value)
-        except ParameterError as exc:
-            raise InputError(f"{override_source} {key}: {exc}.") from None
+    typed = _typed_settings(overrides or {}, override_source,
+                            "lever changes can only be given as [[policy]] tables in a scenario file")
     settings = merge_settings(settings, typed)
     steps = settings.get("steps", FIELDS["steps"].default)
     notes = []
@@ -305,3 +292,16 @@ def describe_all() -> list[tuple[str, str, Path]]:
             first = f"(cannot be read: {exc})"
         rows.append((name, first, path))
     return rows
+
+
+def _typed_settings(values: Mapping[str, Any], source: str, schedule_hint: str) -> dict[str, Any]:
+    """Coerce and check each parameter value; errors name ``source`` and the key."""
+    typed = {}
+    for key, value in values.items():
+        if key == "policy_schedule":
+            raise InputError(f"{source} 'policy_schedule': {schedule_hint}.")
+        try:
+            typed[key] = coerce_value(key, value)
+        except ParameterError as exc:
+            raise InputError(f"{source} {key!r}: {exc}.") from None
+    return typed
