@@ -698,14 +698,39 @@ def _save(fig, path: Path, title: str) -> Path:
     return path
 
 
+def _four_panels(panels, xlabel: str, draw, legend_size: int = 9, legend_loc: str = "best"):
+    """The 2 x 2 figure the outcome figures share: ``draw(ax, column)`` fills each panel."""
+    plt = _plt()
+    fig, axes = plt.subplots(2, 2, figsize=(10, 7), sharex=True)
+    for ax, (col, label) in zip(axes.flat, panels, strict=True):
+        draw(ax, col)
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+    for ax in axes[1]:
+        ax.set_xlabel(xlabel)
+    axes[0, 0].legend(frameon=False, fontsize=legend_size, loc=legend_loc)
+    return fig
+
+
+def _output_panels(outputs, panel_height: float):
+    """One panel per sensitivity output, three to a row; unused panels hidden."""
+    plt = _plt()
+    ncol = min(3, len(outputs))
+    nrow = int(np.ceil(len(outputs) / ncol))
+    fig, axes = plt.subplots(nrow, ncol, figsize=(5.2 * ncol, panel_height * nrow), squeeze=False)
+    axes = list(axes.flat)
+    for ax in axes[len(outputs):]:
+        ax.set_visible(False)
+    return fig, axes[: len(outputs)]
+
+
 def figure_crowding_out(v: Verdict, path: Path) -> Path:
     """Civil output, synergy, hours and trust against steering, npm and npg, ±1 sd bands, peaks marked."""
-    plt = _plt()
     table = v.tables["crowding_out"]
     panels = [("civil_output", "Civil output\n(units per citizen per month)"), ("synergy", "Synergy\n(welfare beyond the sum, share)"),
               ("volunteer_hours", "Volunteer hours\n(hours per citizen per month)"), ("trust_municipality", "Trust in the municipality\n(mean, 0 to 1)")]
-    fig, axes = plt.subplots(2, 2, figsize=(10, 7), sharex=True)
-    for ax, (col, label) in zip(axes.flat, panels, strict=True):
+
+    def draw(ax, col):
         for mode in ("npm", "npg"):
             sub = table[table["governance_mode"] == mode]
             if sub.empty:
@@ -714,24 +739,20 @@ def figure_crowding_out(v: Verdict, path: Path) -> Path:
             if col in ("civil_output", "synergy") and mode in v.numbers:
                 pk = v.numbers[mode][col]
                 ax.plot([pk["peak_at"]], [pk["peak"]], marker="v", color=COLOURS[mode], markersize=9)
-        ax.set_ylabel(label)
-        ax.grid(alpha=0.3)
-    for ax in axes[1]:
-        ax.set_xlabel("Steering intensity (0 no control ... 1 full control)")
-    axes[0, 0].legend(frameon=False, fontsize=9)
+
+    fig = _four_panels(panels, "Steering intensity (0 no control ... 1 full control)", draw)
     return _save(fig, path, "Crowding out: civil output, synergy, hours and trust against steering intensity\n"
                             "(mean of years 9-10; line: mean over seeds, band: ±1 standard deviation; ▼ peak)")
 
 
 def figure_hysteresis(v: Verdict, path: Path) -> Path:
     """Trust, volunteering, civil output and motivation over 20 years, episode vs control."""
-    plt = _plt()
     ts = v.tables["hysteresis_timeseries"]
     onset, release = v.numbers["onset"], v.numbers["release"]
     panels = [("trust_municipality", "Trust in the municipality\n(mean, 0 to 1)"), ("volunteering_rate", "Volunteering rate\n(share of citizens)"),
               ("civil_output", "Civil output\n(units per citizen per month)"), ("mean_motivation", "Intrinsic motivation\n(mean, 0 to 1)")]
-    fig, axes = plt.subplots(2, 2, figsize=(10, 7), sharex=True)
-    for ax, (col, label) in zip(axes.flat, panels, strict=True):
+
+    def draw(ax, col):
         ax.axvspan(onset / 12, release / 12, color="#f5b7b1", alpha=0.35, linewidth=0, label="over-steering (steering 0.9)")
         for arm, name in (("control", "control: steering 0.2 throughout"), ("episode", "episode")):
             sub = ts[ts["arm"] == arm]
@@ -744,12 +765,9 @@ def figure_hysteresis(v: Verdict, path: Path) -> Path:
                 ax.plot([(onset + r["fall_half_time_months"]) / 12], [half], "o", color="black", markersize=5)
             if r["recovery_half_time_months"] is not None:
                 ax.plot([(release + r["recovery_half_time_months"]) / 12], [half], "s", color="black", markersize=5)
-        ax.set_ylabel(label)
-        ax.grid(alpha=0.3)
         ax.set_xlim(0, ts["step"].max() / 12)
-    for ax in axes[1]:
-        ax.set_xlabel(f"Years (over-steering from month {onset} to month {release})")
-    axes[0, 0].legend(frameon=False, fontsize=8, loc="lower left")
+
+    fig = _four_panels(panels, f"Years (over-steering from month {onset} to month {release})", draw, legend_size=8, legend_loc="lower left")
     return _save(fig, path, "Hysteresis: an over-steering episode (shaded) against a control run\n"
                             "(dotted: halfway level; ● half of the fall reached, ■ half of it regained; band: ±1 sd over seeds)")
 
@@ -819,12 +837,11 @@ def figure_being_asked(v: Verdict, path: Path) -> Path:
 
 def figure_voice_to_service(v: Verdict, path: Path) -> Path:
     """Orientation, autonomy, voice and turnover over 10 years, npm vs npg."""
-    plt = _plt()
     ts = v.tables["voice_to_service_timeseries"]
     panels = [("service_orientation", "Association orientation\n(0 voice ... 1 service)"), ("association_autonomy", "Association autonomy\n(mean, 0 to 1)"),
               ("democratic_voice", "Democratic voice\n(expressive activity per citizen)"), ("turnover", "Volunteer turnover\n(% of volunteers quitting per month)")]
-    fig, axes = plt.subplots(2, 2, figsize=(10, 7), sharex=True)
-    for ax, (col, label) in zip(axes.flat, panels, strict=True):
+
+    def draw(ax, col):
         for mode in ("npm", "npg"):
             sub = ts[(ts["governance_mode"] == mode) & (ts["step"] >= (1 if col == "turnover" else 0))]
             scale = 100 if col == "turnover" else 1
@@ -832,11 +849,8 @@ def figure_voice_to_service(v: Verdict, path: Path) -> Path:
             if col == "turnover":
                 y = smooth(y.reset_index(drop=True), 12)
             _band(ax, sub["step"] / 12, y, sub[f"{col}_sd"] * scale * (0 if col == "turnover" else 1), COLOURS[mode], MODE_NAMES[mode])
-        ax.set_ylabel(label)
-        ax.grid(alpha=0.3)
-    for ax in axes[1]:
-        ax.set_xlabel("Years")
-    axes[0, 0].legend(frameon=False, fontsize=9)
+
+    fig = _four_panels(panels, "Years", draw)
     return _save(fig, path, "From voice to service: associations and volunteers under supplier (NPM) and partner (NPG) governance\n"
                             "(line: mean over seeds, band: ±1 sd; turnover: 12-month moving average)")
 
@@ -869,39 +883,29 @@ def figure_bonding_bridging(v: Verdict, path: Path) -> Path:
 
 def figure_time_horizon(v: Verdict, path: Path) -> Path:
     """Service output, synergy, trust and voice over 10 years, npm vs npg, crossing marked."""
-    plt = _plt()
     ts = v.tables["time_horizon_timeseries"]
     panels = [("service_output", "Measured service output\n(units per citizen per month)"), ("synergy", "Synergy\n(welfare beyond the sum, share)"),
               ("trust_municipality", "Trust in the municipality\n(mean, 0 to 1)"), ("democratic_voice", "Democratic voice\n(expressive activity per citizen)")]
-    fig, axes = plt.subplots(2, 2, figsize=(10, 7), sharex=True)
     cross = v.numbers.get("service_output_crossing_month")
-    for ax, (col, label) in zip(axes.flat, panels, strict=True):
+
+    def draw(ax, col):
         for mode in ("npm", "npg"):
             sub = ts[ts["governance_mode"] == mode]
             _band(ax, sub["step"] / 12, sub[col], sub[f"{col}_sd"], COLOURS[mode], MODE_NAMES[mode])
         if col == "service_output" and cross is not None:
             ax.axvline(cross / 12, color="black", linestyle=":", linewidth=1)
             ax.annotate(f" npg ahead from month {cross}", (cross / 12, ax.get_ylim()[0]), fontsize=8, va="bottom")
-        ax.set_ylabel(label)
-        ax.grid(alpha=0.3)
-    for ax in axes[1]:
-        ax.set_xlabel("Years")
-    axes[0, 0].legend(frameon=False, fontsize=9, loc="lower right")
+
+    fig = _four_panels(panels, "Years", draw, legend_loc="lower right")
     return _save(fig, path, "Time, time, time: supplier (NPM) vs partner (NPG) governance over ten years\n"
                             "(line: mean over seeds, band: ±1 sd)")
 
 
 def figure_morris(result: Any, path: Path, top: int = 12) -> Path:
     """Morris mu* (with its confidence interval) of the most influential factors, one panel per output."""
-    plt = _plt()
     outs = list(result.morris)
-    ncol = min(3, len(outs))
-    nrow = int(np.ceil(len(outs) / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(5.2 * ncol, 4.6 * nrow), squeeze=False)
-    axes = list(axes.flat)
-    for ax in axes[len(outs):]:
-        ax.set_visible(False)
-    for ax, out in zip(axes, outs, strict=False):
+    fig, axes = _output_panels(outs, 4.6)
+    for ax, out in zip(axes, outs, strict=True):
         f = result.morris[out].head(top).iloc[::-1]
         ax.barh(f["factor"], f["mu_star"], xerr=f["mu_star_conf"], color="#2471a3", capsize=2, label="mu* (mean |effect|)")
         ax.plot(f["sigma"], f["factor"], "o", color="#c0392b", markersize=4, label="sigma (spread of effects)")
@@ -915,15 +919,9 @@ def figure_morris(result: Any, path: Path, top: int = 12) -> Path:
 
 def figure_sobol(result: Any, path: Path) -> Path:
     """First-order and total Sobol indices of the top factors, one panel per output."""
-    plt = _plt()
     outs = list(result.sobol)
-    ncol = min(3, len(outs))
-    nrow = int(np.ceil(len(outs) / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(5.2 * ncol, 3.8 * nrow), squeeze=False)
-    axes = list(axes.flat)
-    for ax in axes[len(outs):]:
-        ax.set_visible(False)
-    for ax, out in zip(axes, outs, strict=False):
+    fig, axes = _output_panels(outs, 3.8)
+    for ax, out in zip(axes, outs, strict=True):
         f = result.sobol[out]
         y = np.arange(len(f))
         ax.barh(y + 0.2, f["S1"].clip(lower=0), height=0.38, xerr=f["S1_conf"], color="#2471a3", label="first order S1", capsize=2)
