@@ -30,6 +30,7 @@ import itertools
 import json
 import math
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import sys
@@ -370,18 +371,21 @@ def run_batch(tasks: list[tuple[int, Parameters]], keep: str, k: int | None, ind
     return cols
 
 
-def _worker_init(parent_pid: int) -> None:
+def _worker_init() -> None:
     """Set up a worker: leave Ctrl-C to the main process, and end if the main process dies.
 
     Ctrl-C reaches every process of the terminal's group; the main process alone stops the
     sweep cleanly. A main process that is killed outright (``kill -9``) cannot tell its
-    workers, which would wait for work forever; each worker watches its parent instead.
+    workers, which would wait for work forever; each worker watches multiprocessing's
+    parent sentinel (a pipe only the main process holds open) and ends when it closes.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is None or parent.sentinel is None:
+        return
 
     def watch() -> None:
-        while os.getppid() == parent_pid:
-            time.sleep(0.5)
+        multiprocessing.connection.wait([parent.sentinel])
         os._exit(1)
 
     threading.Thread(target=watch, name="watch-main-process", daemon=True).start()
@@ -390,12 +394,18 @@ def _worker_init(parent_pid: int) -> None:
 def local_executor(workers: int | None = None) -> cf.ProcessPoolExecutor:
     """A process pool of ``workers`` (default: all cores) that ignores Ctrl-C in its workers.
 
-    Workers are started with ``spawn`` so each is a direct child of this process and can
-    notice when it dies (see :func:`_worker_init`).
+    Workers are forked from multiprocessing's fork server, which has imported the model
+    once, so a pool starts in milliseconds rather than the ~0.8 s of importing numpy, scipy
+    and Mesa afresh in every worker (``spawn``, the fallback where there is no fork server).
+    Each worker ends if the main process dies (see :func:`_worker_init`).
     """
     workers = workers or available_cores()
-    ctx = multiprocessing.get_context("spawn")
-    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(os.getpid(),))
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["simulation.sweep", "simulation.model"])
+    else:
+        ctx = multiprocessing.get_context("spawn")
+    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
 
 
 def available_cores() -> int:

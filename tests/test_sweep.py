@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import json
+import os
 import socket
 
 import numpy as np
@@ -237,3 +238,51 @@ def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(tmp_path):
     assert resumed.returncode == 0, resumed.stderr
     table = pd.read_csv(tmp_path / "out" / "results.csv")
     assert list(table["run_id"]) == list(range(30))
+
+
+def _live_processes_in_group(pgid: int) -> list[int]:
+    """Processes of a process group that are still running (zombies awaiting their reaper do not count)."""
+    from pathlib import Path
+
+    live = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            live.append(int(stat.parent.name))
+    return live
+
+
+@pytest.mark.skipif(not __import__("pathlib").Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_workers_end_when_the_sweep_process_is_killed(tmp_path):
+    """kill -9 of the main process must not leave the pool's workers (or the fork server) waiting forever."""
+    import signal
+    import subprocess
+    import time
+
+    from tests.conftest import SAMSKABELSE
+
+    text = DESIGN.replace("steps = 4", "steps = 60").replace("n_citizens = 100", "n_citizens = 800").replace("replicates = 2", "replicates = 5")
+    design = _write(tmp_path, text)
+    args = [str(SAMSKABELSE), "sweep", str(design), "--out", str(tmp_path / "out"), "--workers", "2", "--batch-size", "1", "--quiet"]
+    proc = subprocess.Popen(args, cwd=tmp_path, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        runs = tmp_path / "out" / "runs"
+        deadline = time.monotonic() + 60
+        while not list(runs.glob("runs-*.csv")) and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.02)
+        assert proc.poll() is None, "the sweep ended before it could be killed"
+        assert len(_live_processes_in_group(proc.pid)) >= 3   # main, fork server or workers
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 20
+        while _live_processes_in_group(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _live_processes_in_group(proc.pid) == []
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
