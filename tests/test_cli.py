@@ -116,29 +116,29 @@ def test_unknown_scenario_lists_the_names(cli):
         assert name in _err(proc)
 
 
-def test_unknown_parameter_in_a_file_gives_closest_name(cli, tmp_path):
-    path = tmp_path / "typo.toml"
-    path.write_text('description = "x"\n[parameters]\nfacilitaton = 0.5\n')
-    proc = cli("run", path)
-    assert proc.returncode == 2
-    assert "typo.toml" in _err(proc) and "'facilitaton'" in _err(proc) and "did you mean 'facilitation'" in _err(proc)
+BAD_FILES = {
+    "unknown parameter: the closest valid name": (
+        "run", "typo.toml", 'description = "x"\n[parameters]\nfacilitaton = 0.5\n',
+        ["'facilitaton'", "did you mean 'facilitation'"]),
+    "wrong type: the allowed values": (
+        "show", "kind.toml", 'description = "x"\n[parameters]\nlinear_thinking = "sometimes"\n',
+        ["linear_thinking", "true or false"]),
+    "policy step beyond the horizon": (
+        "run", "late.toml", 'description = "x"\n[parameters]\nsteps = 36\n[[policy]]\nstep = 48\nsteering_intensity = 0.9\n',
+        ["[[policy]]", "48", "steps = 36"]),
+}
 
 
-def test_wrong_type_in_a_file_gives_allowed_values(cli, tmp_path):
-    path = tmp_path / "kind.toml"
-    path.write_text('description = "x"\n[parameters]\nlinear_thinking = "sometimes"\n')
-    proc = cli("show", path)
-    assert proc.returncode == 2
-    assert "kind.toml" in _err(proc) and "linear_thinking" in _err(proc) and "true or false" in _err(proc)
-
-
-def test_policy_step_beyond_the_horizon(cli, tmp_path):
-    path = tmp_path / "late.toml"
-    path.write_text('description = "x"\n[parameters]\nsteps = 36\n[[policy]]\nstep = 48\nsteering_intensity = 0.9\n')
-    proc = cli("run", path)
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_a_bad_scenario_file_names_file_key_and_what_is_allowed(cli, tmp_path, case):
+    command, name, text, fragments = BAD_FILES[case]
+    path = tmp_path / name
+    path.write_text(text)
+    proc = cli(command, path)
     assert proc.returncode == 2
     _no_traceback(proc)
-    assert "late.toml" in _err(proc) and "[[policy]]" in _err(proc) and "48" in _err(proc) and "steps = 36" in _err(proc)
+    for fragment in [name, *fragments]:
+        assert fragment in _err(proc)
 
 
 def test_a_run_never_writes_into_a_folder_holding_other_results(cli, tmp_path):
