@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -103,18 +104,27 @@ def _current_umask() -> int:
 _UMASK = _current_umask()
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write a file so that it either has its old content or the complete new one."""
+def write_atomic(path: Path, write: Callable[[Any], None], mode: str = "w") -> None:
+    """Write a file so that it either has its old content or the complete new one.
+
+    ``write`` gets an open file (text for ``mode="w"``, bytes for ``"wb"``) in the same
+    folder; it is renamed over ``path`` only once complete.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        with os.fdopen(fd, mode, **({"encoding": "utf-8", "newline": ""} if "b" not in mode else {})) as fh:
+            write(fh)
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; results are for sharing like any file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a text file atomically (see :func:`write_atomic`)."""
+    write_atomic(path, lambda fh: fh.write(text))
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -128,7 +138,7 @@ def write_table(path: Path, frame: pd.DataFrame, parquet: bool = True) -> list[P
     written = [path]
     if parquet and has_pyarrow():
         pq = path.with_suffix(".parquet")
-        frame.to_parquet(pq, index=False)
+        write_atomic(pq, lambda fh: frame.to_parquet(fh, index=False), mode="wb")
         written.append(pq)
     return written
 

@@ -40,6 +40,18 @@ def test_run_prints_a_summary_and_writes_every_file(cli, tmp_path):
     assert (out / "figure.png").stat().st_size > 10_000
 
 
+
+def test_parquet_holds_the_same_table_as_the_csv_where_pyarrow_is_installed(cli, tmp_path):
+    pytest.importorskip("pyarrow")
+    from simulation.runner import read_table
+
+    out = tmp_path / "out"
+    proc = cli("run", *SMALL, "--out", out, "--no-figure")
+    assert proc.returncode == 0, proc.stderr
+    assert "timeseries.parquet" in json.loads((out / "manifest.json").read_text())["files"]
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "timeseries.parquet"), read_table(out / "timeseries.csv"))
+    assert not list(out.glob(".*.tmp"))
+
 def test_default_output_folder_is_named_after_scenario_and_seed(cli, tmp_path):
     proc = cli("run", "southern_europe", *SMALL, "--seed", 3, "--no-figure")
     assert proc.returncode == 0, proc.stderr

@@ -70,6 +70,13 @@ def test_results_are_tidy_with_levers_seed_and_indicators(reference):
     assert not table.isna().any().any()
 
 
+
+def test_results_parquet_matches_the_csv_where_pyarrow_is_installed(reference):
+    pytest.importorskip("pyarrow")
+    out, table = reference
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "results.parquet"), table)
+    assert not list((out / "runs").glob("*.parquet"))   # per-batch files stay CSV only
+
 def test_output_folder_holds_design_manifest_and_figures(reference):
     out, _ = reference
     design = json.loads((out / "design.json").read_text())
