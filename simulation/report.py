@@ -1281,7 +1281,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", metavar="DIR", default="results/report", help="report folder (default: results/report)")
     p.add_argument("--size", choices=list(SIZES), default="default",
-                   help="default: as the experiment files say (about 10 minutes on 2 cores); small: a quicker, noisier look; "
+                   help="default: as the experiment files say (about 5 minutes on 2 cores); small: a quicker, noisier look; "
                         "tiny: for tests")
     p.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: all cores)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (as for sweep)")
