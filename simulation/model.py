@@ -50,20 +50,33 @@ def _reporter(name: str):
     return report
 
 
+_NOT_GIVEN: Any = object()  # no ``rng`` argument: the declared default seed, so a bare model is reproducible
+
+
+def _seed_of(model: CoCreationModel) -> int:
+    return model.parameters.seed
+
+
 class CoCreationModel(mesa.Model):
     """Co-creation between a municipality and civil society (see docs/ODD.md).
 
     Args:
         rng: Mesa's seed argument; an int (or SeedSequence/Generator) used as the run's
-            ``seed``. Give either ``rng`` or ``seed``.
+            ``seed``. Give either ``rng`` or ``seed``. ``rng=None`` (as ``mesa.batch_run``
+            passes for each of its ``iterations``) draws a fresh seed, recorded in
+            ``model.parameters.seed``; with neither, the run uses the declared default seed.
         **kwargs: any parameter of :class:`~simulation.parameters.Parameters`, e.g.
             ``governance_mode="npm"``, ``steering_intensity=0.9``, ``n_citizens=500``,
             ``policy_schedule=[{"step": 24, "steering_intensity": 0.9}]``. Unknown names and
             values out of range raise :class:`~simulation.parameters.ParameterError`.
     """
 
-    def __init__(self, rng: Any = None, parameters: Parameters | None = None, **kwargs: Any) -> None:
-        if rng is not None:
+    def __init__(self, rng: Any = _NOT_GIVEN, parameters: Parameters | None = None, **kwargs: Any) -> None:
+        if rng is None and kwargs.get("seed") is None:
+            # Mesa's convention (and mesa.batch_run's ``iterations``/``rng=[None] * n``): no seed
+            # means fresh entropy. The seed drawn is recorded in ``parameters.seed``.
+            rng = np.random.SeedSequence()
+        if rng is not _NOT_GIVEN and rng is not None:
             seed = seed_from_rng(rng)
             if kwargs.get("seed") not in (None, seed):
                 raise ParameterError(f"give either rng ({rng!r}) or seed ({kwargs['seed']!r}), not both")
@@ -96,14 +109,18 @@ class CoCreationModel(mesa.Model):
         sm.give_hours(self.world, self.p)
         sm.produce_outcomes(self.world, self.p)
         self.indicators: dict[str, float] = compute_indicators(self.world)
-        self.datacollector = mesa.DataCollector(model_reporters={k: _reporter(k) for k in INDICATORS})
+        # The seed is collected too, so that mesa.batch_run's rows name the seed each run used.
+        self.datacollector = mesa.DataCollector(model_reporters={"seed": _seed_of, **{k: _reporter(k) for k in INDICATORS}})
         self.datacollector.collect(self)
+        #: The governance mode in force in each collected month (a mode change during a run shows here).
+        self.mode_by_month: list[str] = [self.p.governance_mode]
 
     # --- the month ---------------------------------------------------------------------
     def step(self) -> None:
         """One month: the ten processes in MODEL.md's order, then the indicators."""
         W, s = self.world, self.streams
         self.apply_policy()                                   # 1. policy schedule
+        sm.offer_relation(W, self.p)                          #    (the relation offered to associations)
         sm.perceive_steering(W, self.p)                       # 2. steering felt
         sm.crowd_motivation(W, self.p)                        # 3. motivation crowding
         was_volunteer = W.citizens.volunteer.copy()
@@ -117,6 +134,7 @@ class CoCreationModel(mesa.Model):
         sm.produce_outcomes(W, self.p)                        # 10. outcomes and synergy
         self.indicators = compute_indicators(W)
         self.datacollector.collect(self)
+        self.mode_by_month.append(self.p.governance_mode)
         if self.steps >= self.parameters.steps:
             self.running = False
 
@@ -211,8 +229,8 @@ class CoCreationModel(mesa.Model):
         """The run so far as a tidy table: one row per month, indicator columns, seed and mode."""
         frame = self.datacollector.get_model_vars_dataframe()
         frame.insert(0, "step", np.arange(len(frame)))
-        frame.insert(1, "seed", self.parameters.seed)
-        frame.insert(2, "governance_mode", self.parameters.governance_mode)
+        frame.insert(1, "seed", frame.pop("seed"))
+        frame.insert(2, "governance_mode", self.mode_by_month[: len(frame)])
         return frame.reset_index(drop=True)
 
     def network_snapshot(self) -> nx.Graph:

@@ -24,6 +24,7 @@ ODD_PATH = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
 #: The processes of a month, in the order :meth:`CoCreationModel.step` runs them.
 PROCESSES = [
     ("1. Policy", CoCreationModel.apply_policy),
+    ("1. Policy: the relation offered", submodels.offer_relation),
     ("2. Steering felt", submodels.perceive_steering),
     ("3. Motivation crowding", submodels.crowd_motivation),
     ("4. Contribution and quitting", submodels.contribute_and_quit),
@@ -46,7 +47,11 @@ def _submodel_section() -> str:
             parts.append("```text\n" + body + "\n```\n")
     helpers = [submodels.coordination, submodels.give_hours, submodels.join_probability]
     for func in helpers:
-        parts.append(f"`{func.__name__}`: {inspect.getdoc(func)}\n")
+        doc = inspect.getdoc(func) or ""
+        first, _, body = doc.partition("\n")
+        parts.append(f"`{func.__name__}`: {first}\n")
+        if body.strip():
+            parts.append("```text\n" + body.strip() + "\n```\n")
     return "\n".join(parts)
 
 

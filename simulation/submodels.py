@@ -36,6 +36,16 @@ def coordination(s: float, p: Parameters) -> float:
 # 1. Policy is applied by the model (``CoCreationModel.apply_policy``): it swaps the levers.
 
 
+def offer_relation(W: World, p: Parameters) -> None:
+    """1. Policy (continued): every association takes the relation the municipality offers now.
+
+    relation_a = relation_offered   (none | supplier | partnership)
+    A change of ``relation_offered`` during a run (by the policy schedule, a change of
+    governance mode, or live) renegotiates every association's relation from that month on.
+    """
+    W.associations.relation[:] = RELATIONS.index(p.relation_offered)
+
+
 def perceive_steering(W: World, p: Parameters) -> None:
     """2. Steering felt: staff exert control; associations perceive control and support.
 
@@ -72,7 +82,8 @@ def crowd_motivation(W: World, p: Parameters) -> None:
     Others:      dm = d_c * (m0 - m)
 
     Crowding out is proportional to m, so it hits the highly motivated harder, and is
-    stronger (factor 1 + rho) for volunteers recruited through a personal relation.
+    stronger (factor 1 + rho) for volunteers who joined because they were asked, by a contact
+    or by their association's outreach: a personal relation (asked = 1 for them, else 0).
     Crowding in needs trust: recognition from a municipality one distrusts (t, trust in
     the municipality) motivates little, so motivation recovers only as trust is rebuilt.
     """
@@ -258,7 +269,7 @@ def update_trust(W: World, p: Parameters) -> None:
                                                                  toward civil society as heard)
     Trust in the municipality:
                     dt = r (x - t)        if x >= t
-                    dt = L r (x - t)      if x <  t      (L = trust_loss_ratio; Slovic 1993)
+                    dt = min(1, L r) (x - t)   if x <  t (L = trust_loss_ratio; Slovic 1993)
                     t += d (tbar_i - t),  tbar_i the tie-weighted mean of contacts' trust
     Generalised trust (much slower; Bekkers 2012):
                     g* = g_floor + (1 - g_floor) min(1, (vol_i + vbar_i) / 2 / v_ref)
@@ -298,8 +309,11 @@ def update_staff_threat(W: World, p: Parameters) -> None:
     """8. Staff threat: volunteer substitution of core tasks, unless shared sense-making.
 
     Substitution     sub_s = min(1, volunteer_substitution * C_service,s / R_s)
-                     (service-oriented civil output of staff s's associations relative to
-                     the municipal output it is responsible for)
+                     C_service,s = hour_value * e * sum_i h_i o_a(i) over the volunteers of
+                     staff s's associations (service-oriented civil output, without the
+                     quick-results boost of step 10); R_s = R_prev * N / n_staff, the
+                     municipal output staff s is responsible for, R_prev being last month's
+                     municipal output per citizen (outputs are computed in step 10)
     Target threat    theta*_s = threat_sensitivity * sub_s * (1 - sense_making)
                      dtheta = threat_rate (theta* - theta)
     Threat raises control in the next month (see :func:`perceive_steering`): a feedback

@@ -95,6 +95,34 @@ def test_mesa_batch_run_drives_the_model():
     assert "volunteering_rate" in frame.columns
 
 
+
+def test_no_seed_means_fresh_entropy_recorded_so_batch_run_iterations_differ():
+    """Mesa's convention: rng=None (what batch_run passes for ``iterations``) is a fresh seed, and it is on record."""
+    rows = pd.DataFrame(mesa.batch_run(CoCreationModel, parameters={"n_citizens": 100, "steps": 3}, rng=[None] * 3,
+                                       max_steps=3, number_processes=1, display_progress=False, data_collection_period=-1))
+    assert rows["seed"].nunique() == 3 and rows["trust_municipality"].nunique() == 3
+    again = run(CoCreationModel(n_citizens=100, steps=3, seed=int(rows["seed"].iloc[1]))).results().iloc[-1]
+    assert again["trust_municipality"] == rows["trust_municipality"].iloc[1]      # the recorded seed reproduces the run
+    assert small().parameters.seed == small().parameters.seed == 1                  # no rng at all: the declared default
+
+
+def test_relation_offered_changed_during_a_run_reaches_every_association():
+    """A scheduled or live change of the relation (directly or through a mode) renegotiates every association's relation."""
+    base = run(small(seed=3, governance_mode="npg", steps=24)).results()
+    switched = small(seed=3, governance_mode="npg", steps=24, policy_schedule=[{"step": 12, "relation_offered": "supplier"}])
+    run(switched)
+    assert {a.relation for a in switched.agents_by_type[Association]} == {"supplier"}
+    after = switched.results()
+    pd.testing.assert_frame_equal(after.iloc[:12], base.iloc[:12])
+    assert after["service_orientation"].iloc[-1] > base["service_orientation"].iloc[-1] + 0.05   # suppliers turn to service
+
+    live = small(seed=3, governance_mode="npm")
+    run(live, 2)
+    live.set_lever("governance_mode", "hierarchy")
+    run(live, 1)
+    assert {a.relation for a in live.agents_by_type[Association]} == {"none"}
+    assert list(live.results()["governance_mode"]) == ["npm", "npm", "npm", "hierarchy"]
+
 def test_network_has_homophily_and_the_requested_degree():
     m = CoCreationModel(n_citizens=4000, homophily=0.8, mean_degree=10, seed=1)
     T, g = m.world.ties, m.world.citizens.group
