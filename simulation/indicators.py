@@ -17,7 +17,7 @@ INDICATORS: dict[str, str] = {
     "volunteering_rate_vulnerable": "share of vulnerable citizens in the volunteer role (0 if there are none)",
     "volunteer_hours": "volunteer hours per citizen per month",
     "mean_motivation": "mean intrinsic motivation of all citizens",
-    "share_recruited_by_asking": "of the volunteers recruited during the run, the share who joined because they were asked",
+    "share_recruited_by_asking": "of the current volunteers recruited during the run (not those there from the start), the share who joined because they were asked, by a contact or by an association's outreach",
     "trust_municipality": "mean trust in the municipality",
     "generalised_trust": "mean generalised trust",
     "bonding_capital": "tie weight within one's own group, per citizen",
