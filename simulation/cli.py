@@ -43,14 +43,37 @@ def _display(path: Path) -> str:
 # --- run -----------------------------------------------------------------------------------
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    from .scenarios import parse_assignments
+    """``--set`` pairs and ``--steps``/``--seed``; an error names the option the user typed."""
+    from .parameters import ParameterError, coerce_value
+    from .scenarios import InputError, parse_assignments, parse_text_value
 
     overrides: dict[str, Any] = parse_assignments(getattr(args, "set", None))
-    if getattr(args, "steps", None) is not None:
-        overrides["steps"] = args.steps
-    if getattr(args, "seed", None) is not None:
-        overrides["seed"] = args.seed
+    for name in ("steps", "seed"):
+        text = getattr(args, name, None)
+        if text is None:
+            continue
+        try:
+            value = coerce_value(name, parse_text_value(name, text))
+        except ParameterError as exc:
+            raise InputError(f"--{name} {text}: {exc}.") from None
+        if name in overrides:
+            try:
+                other = coerce_value(name, parse_text_value(name, overrides[name]))
+            except ParameterError:
+                other = None
+            if other != value:
+                raise InputError(f"--set {name}={overrides[name]} and --{name} {text}: two different values for {name!r}; "
+                                 "give it once.")
+        overrides[name] = value
     return overrides
+
+
+def _not_empty(option: str, value: str | None) -> None:
+    """An option given as an empty string is a mistake, not a request for the default."""
+    from .scenarios import InputError
+
+    if value is not None and not value.strip():
+        raise InputError(f"{option} {value!r}: empty; give a value, or leave {option} out for the default.")
 
 
 def _check_run_folder(out_dir: Path) -> None:
@@ -79,13 +102,15 @@ def _check_run_folder(out_dir: Path) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run one scenario and write its results."""
-    from .runner import RUN_FIGURE, run_scenario, summary_table
+    from .runner import RUN_FIGURE, ensure_output_folder, run_scenario, summary_table
     from .scenarios import resolve
 
+    _not_empty("--out", args.out)
     scen = resolve(args.scenario, _overrides(args))
     p = scen.parameters
-    out_dir = Path(args.out) if args.out else Path("results") / f"{scen.name}-seed{p.seed}"
+    out_dir = Path(args.out) if args.out is not None else Path("results") / f"{scen.name}-seed{p.seed}"
     _check_run_folder(out_dir)
+    ensure_output_folder(out_dir)  # before the run, not after it
     for note in scen.notes:
         _error(note, prefix="note")
     _say(f"Scenario {scen.name} ({_display(scen.path)}): {p.governance_mode.upper()} governance, "
@@ -210,6 +235,9 @@ def cmd_plot(args: argparse.Namespace) -> int:
     from .sweep import replot_sweep
 
     out_dir = Path(args.results_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"{args.results_dir}: is a file, not a results folder; give the folder that `samskabelse run` "
+                         "or `samskabelse sweep` wrote.")
     if not out_dir.is_dir():
         raise InputError(f"{args.results_dir}: no such results folder.")
     try:
@@ -224,6 +252,8 @@ def cmd_plot(args: argparse.Namespace) -> int:
             )
     except (ValueError, KeyError, OSError) as exc:
         raise InputError(f"{_display(out_dir)}: its files cannot be read back ({type(exc).__name__}: {exc}).") from None
+    if not paths:
+        raise InputError(f"{_display(out_dir)}: there was nothing to draw; no figure was written.")
     _say(f"Wrote {len(paths)} figure{'s' if len(paths) != 1 else ''}: " + ", ".join(_display(p) for p in paths))
     return 0
 
@@ -232,11 +262,14 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run an experiment design; resumable."""
+    from .runner import ensure_output_folder
     from .scenarios import InputError
     from .sweep import SweepInterrupted, dask_executor, load_experiment, prepare_output, run_sweep
 
+    _not_empty("--out", args.out)
+    _not_empty("--scheduler", args.scheduler)
     design = load_experiment(args.experiment)
-    out_dir = Path(args.out) if args.out else Path("results") / design.name
+    out_dir = Path(args.out) if args.out is not None else Path("results") / design.name
     prepare_output(design, out_dir)  # refuse a folder of another experiment before connecting anywhere
     stop_after = os.environ.get("SAMSKABELSE_SWEEP_STOP_AFTER")  # tests: act as if Ctrl-C after K saved runs
     stop_after = int(stop_after) if stop_after else None
@@ -251,6 +284,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         workers = args.workers or n_threads
     else:
         workers = args.workers
+    try:
+        ensure_output_folder(out_dir)  # before any run, not after them
+    except InputError:
+        if client is not None:
+            client.close(timeout=5)
+        raise
     if not args.quiet:
         _say(f"Experiment {design.name}: {design.n_runs} runs ({design.n_runs // design.replicates} design points x "
              f"{design.replicates} seeds) of scenario {design.scenario}, {design.base.steps} months, keeping "
@@ -279,8 +318,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     manifest = load_json(out_dir / "manifest.json")
     wall = manifest["sessions"][-1].get("wall_time_seconds", 0.0)
     _say(f"Sweep complete: {len(table)} rows from {design.n_runs} runs; this session took {wall:.1f} s.")
-    _say(f"Results: {_display(out_dir / 'results.csv')}; figures in {_display(out_dir / 'figures')}/; "
-         f"design and manifest in {_display(out_dir)}/")
+    figures = (f"figures in {_display(out_dir / 'figures')}/" if design.vary
+               else "no figures (the experiment varies no parameter)")
+    _say(f"Results: {_display(out_dir / 'results.csv')}; {figures}; design and manifest in {_display(out_dir)}/")
     return 0
 
 
@@ -289,6 +329,23 @@ def _raise_keyboard_interrupt(signum: int, frame: Any) -> None:
 
 
 # --- viz -----------------------------------------------------------------------------------
+
+def _check_port_free(host: str, port: int) -> None:
+    """Refuse before starting the server when ``host:port`` cannot be listened on (e.g. in use)."""
+    import socket
+
+    from .scenarios import InputError
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+            sock.bind(address)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise InputError(f"--host {host} --port {port}: cannot listen there ({reason}). If the port is in use (perhaps by "
+                         "another `samskabelse viz`), choose another --port, e.g. --port 8766.") from None
+
 
 def cmd_viz(args: argparse.Namespace) -> int:
     """Start the browser model."""
@@ -300,6 +357,7 @@ def cmd_viz(args: argparse.Namespace) -> int:
         else:
             _error(f"the browser model needs its optional extra ({exc.name} is missing): pip install -e \".[viz]\"")
         return EXIT_INPUT
+    _check_port_free(args.host, args.port)
     return serve(host=args.host, port=args.port)
 
 
@@ -327,6 +385,16 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number from 1 to 65535, got {text!r}") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 1 to 65535, got {text!r}")
     return value
 
 
@@ -404,7 +472,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("viz", help="open the interactive browser model", description="Serve the interactive browser model.")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    p.add_argument("--port", type=_port, default=8765, help="port, 1 to 65535 (default 8765)")
     p.set_defaults(func=cmd_viz)
     return parser
 

@@ -106,9 +106,16 @@ def plot_run(frame: pd.DataFrame, path: Path, title: str = "", policy: Sequence[
     fig.suptitle((title or "Indicators over time") + subtitle, fontsize=11)
     fig.tight_layout(rect=(0, 0, 1, 0.97))
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    _save(fig, path)
     plt.close(fig)
     return path
+
+
+def _save(fig: Any, path: Path) -> None:
+    """Save a figure atomically: the old file stays whole until the new one is complete."""
+    from .runner import write_atomic
+
+    write_atomic(path, lambda fh: fig.savefig(fh, dpi=110, format="png"), mode="wb")
 
 
 def _is_numeric(values: Sequence[Any]) -> bool:
@@ -180,7 +187,7 @@ def plot_sweep(table: pd.DataFrame, vary: Mapping[str, Sequence[Any]], indicator
         ax.set_title(f"{title}\n{note}" if title else note, fontsize=9)
         fig.tight_layout()
         path = out_dir / f"{ind}.png"
-        fig.savefig(path, dpi=110)
+        _save(fig, path)
         plt.close(fig)
         paths.append(path)
     return paths

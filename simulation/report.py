@@ -1179,7 +1179,7 @@ def build_report(
     Returns the verdicts as JSON-ready data (also written to ``verdicts.json``).
     """
     from .runner import provenance, write_json
-    from .sensitivity import load_sensitivity, run_sensitivity
+    from .sensitivity import load_sensitivity, require_salib, run_sensitivity
     from .sweep import available_cores
 
     if size not in SIZES:
@@ -1193,6 +1193,8 @@ def build_report(
     if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / "REPORT.md").exists() and not (out_dir / "sweeps").exists():
         raise InputError(f"--out {_display(out_dir)}: this folder holds other files, not an earlier report; nothing was changed. "
                          "Choose a new or empty folder, or an earlier report's folder to overwrite it.")
+    if sensitivity:  # before any run, not after all the sweeps
+        require_salib("leave the analysis out with --no-sensitivity")
     sweep_dir = out_dir / "sweeps"
     if not resume:
         _clear_sweeps(sweep_dir)
@@ -1298,6 +1300,14 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.workers is not None and args.workers < 1:
         raise InputError(f"--workers {args.workers}: expected a whole number of 1 or more.")
+    if not args.out.strip():
+        raise InputError(f"--out {args.out!r}: empty; give a folder, or leave --out out for the default (results/report).")
+    if args.scheduler is not None and not args.scheduler.strip():
+        raise InputError(f"--scheduler {args.scheduler!r}: empty; give an address, or leave --scheduler out to run here.")
+    if not args.no_sensitivity:  # before connecting anywhere or running anything
+        from .sensitivity import require_salib
+
+        require_salib("leave the analysis out with --no-sensitivity")
     client = executor = None
     workers = args.workers
     if args.scheduler:

@@ -127,6 +127,33 @@ def write_text_atomic(path: Path, text: str) -> None:
     write_atomic(path, lambda fh: fh.write(text))
 
 
+def ensure_output_folder(out_dir: Path, option: str = "--out") -> None:
+    """Create ``out_dir`` (and its parents) and check that files can be written in it.
+
+    Called before any run, so that a folder that cannot be made or written to is noticed
+    before the simulation rather than after it.
+
+    Raises:
+        InputError: naming ``option`` and the reason (a file in the way, no permission, ...).
+    """
+    from .scenarios import InputError, _display
+
+    shown = _display(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"{option} {shown}: is a file, not a folder; choose another {option} folder.")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=out_dir, prefix=".write-test.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except (FileExistsError, NotADirectoryError):
+        raise InputError(f"{option} {shown}: cannot be made a folder because a part of the path is a file, not a "
+                         f"folder; choose another {option} folder.") from None
+    except OSError as exc:
+        raise InputError(f"{option} {shown}: cannot create or write to this folder ({exc.strerror or exc}); "
+                         f"choose a folder you can write to. Nothing was run.") from None
+
+
 def write_json(path: Path, data: Any) -> None:
     """Write JSON atomically, indented for people to read."""
     write_text_atomic(path, json.dumps(to_jsonable(data), indent=2, ensure_ascii=False) + "\n")
@@ -180,6 +207,8 @@ def run_scenario(parameters: Parameters, out_dir: Path, *, scenario: str, scenar
     wall = time.perf_counter() - t0
     out_dir.mkdir(parents=True, exist_ok=True)
     files = write_table(out_dir / "timeseries.csv", frame)
+    if not figure:  # an earlier run's figure must not sit beside this run's data
+        (out_dir / RUN_FIGURE).unlink(missing_ok=True)
     write_json(out_dir / "parameters.json", parameters.to_dict())
     manifest = {
         "kind": "run",
@@ -214,14 +243,38 @@ def load_json(path: Path) -> Any:
 
 
 def replot_run(out_dir: Path) -> Path:
-    """Redraw a run's figure from its saved CSV and JSON files."""
-    from .plots import plot_run
+    """Redraw a run's figure from its saved CSV and JSON files.
 
-    frame = read_table(out_dir / "timeseries.csv")
-    manifest = load_json(out_dir / "manifest.json")
+    Raises:
+        InputError: a file is not what a run writes; the figure is left as it was.
+    """
+    from .plots import plot_run
+    from .scenarios import InputError, _display
+
+    table = out_dir / "timeseries.csv"
+    frame = read_table(table)
+    known = [c for c in frame.columns if c in INDICATORS]
+    if "step" not in frame.columns or not known or frame.empty:
+        raise InputError(f"{_display(table)}: not a run's time series (expected a 'step' column, indicator columns such as "
+                         f"{', '.join(list(INDICATORS)[:3])}, and one row per month); the figure was left as it was.")
+    numeric = frame[["step", *known]].apply(pd.to_numeric, errors="coerce")
+    if numeric.isna().any().any():
+        bad = next(c for c in numeric.columns if numeric[c].isna().any())
+        raise InputError(f"{_display(table)}: column {bad!r} holds values that are not numbers; the figure was left as it was.")
+    manifest = load_json(out_dir / "manifest.json") if (out_dir / "manifest.json").exists() else {}
     params = load_json(out_dir / "parameters.json")
+    for name, data in (("manifest.json", manifest), ("parameters.json", params)):
+        if not isinstance(data, dict):
+            raise InputError(f"{_display(out_dir / name)}: expected a JSON object (as `samskabelse run` writes), "
+                             f"got {type(data).__name__}; the figure was left as it was.")
+    policy = params.get("policy_schedule", [])
+    missing = [k for k in ("governance_mode", "n_citizens", "seed") if k not in params]
+    if missing or not isinstance(policy, list) or not all(isinstance(c, dict) and isinstance(c.get("step"), int) for c in policy):
+        what = f"lacks {', '.join(map(repr, missing))}" if missing else "has a 'policy_schedule' that is not a list of {step, ...} tables"
+        raise InputError(f"{_display(out_dir / 'parameters.json')}: {what}; it is not the parameters.json `samskabelse run` "
+                         "writes. The figure was left as it was.")
     path = out_dir / RUN_FIGURE
-    plot_run(frame, path, title=_run_title(manifest.get("scenario", "?"), params), policy=params.get("policy_schedule", []))
+    plot_run(frame, path, title=_run_title(str(manifest.get("scenario", "?")), params), policy=policy)
     return path
 
 

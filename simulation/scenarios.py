@@ -20,7 +20,9 @@ Resolution rules (documented in ``docs/cli.md``):
 * setting ``governance_mode`` applies that mode's lever preset: levers inherited from the
   base are dropped, levers set next to the mode (same file, ``--set``, a sweep) win;
 * a policy change after the scenario's own horizon is an error in the file; when a command
-  line or a sweep shortens the run, later changes are dropped with a note.
+  line or a sweep shortens the run, later changes are dropped with a note;
+* values in files must have their TOML type (``n_citizens = 200``, not ``"200"``); text from
+  a command line is parsed in plain decimal (:func:`parse_text_value`).
 
 Named scenarios are looked up in ``./scenarios`` (the current directory) and then in the
 project's ``scenarios/`` folder; ``SAMSKABELSE_SCENARIOS`` (a ``os.pathsep``-separated
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -164,15 +167,25 @@ def _read_scenario_file(path: Path) -> dict[str, Any]:
     params = data.get("parameters", {})
     if not isinstance(params, Mapping):
         raise InputError(f"{where}: 'parameters' must be a table ([parameters]), got {params!r}.")
-    settings = _typed_settings(params, f"{where}: [parameters] key", "write lever changes as [[policy]] tables instead")
+    settings = _typed_settings(params, f"{where}: [parameters] key", "write lever changes as [[policy]] tables instead",
+                               from_file=True)
     policy = data.get("policy", [])
     if not isinstance(policy, list):
         raise InputError(f"{where}: 'policy' must be a list of [[policy]] tables, got {policy!r}.")
     for i, entry in enumerate(policy):
+        table = f"the {ordinal(i + 1)} [[policy]] table"
+        if isinstance(entry, Mapping):
+            step = entry.get("step")
+            if isinstance(step, int) and not isinstance(step, bool) and step < 1:
+                raise InputError(f"{where}: {table}: key 'step' = {step} is not allowed: a change comes at the start of "
+                                 "a month from 1 to the scenario's steps.")
+            for key, value in entry.items():
+                if key != "step" and key in FIELDS:
+                    _check_file_type(key, value, f"{where}: {table}: key")
         try:
             parse_policy_schedule([entry])
         except ParameterError as exc:
-            raise InputError(f"{where}: [[policy]] table {i + 1}: {exc}.") from None
+            raise InputError(f"{where}: {table}{str(exc).removeprefix('policy_schedule entry 1')}.") from None
     return {"description": desc.strip(), "base": base, "settings": settings, "policy": [dict(e) for e in policy]}
 
 
@@ -218,6 +231,7 @@ def resolve(
     overrides: Mapping[str, Any] | None = None,
     *,
     override_source: str = "--set",
+    from_file: bool = False,
 ) -> Scenario:
     """Resolve a scenario (name or file) with optional overrides into validated :class:`Parameters`.
 
@@ -226,6 +240,8 @@ def resolve(
         overrides: parameter values applied on top (already typed or strings from a command
             line); ``steps`` here shortens or lengthens the run.
         override_source: how to name the overrides in error messages (``--set``, a file key).
+        from_file: the overrides come from a TOML file (an experiment's ``[parameters]``), so
+            they must already have their TOML type; otherwise text is parsed as on a command line.
 
     Raises:
         InputError: with a message naming the file and key at fault.
@@ -240,11 +256,11 @@ def resolve(
         step = p["entry"].get("step")
         if isinstance(step, int) and step > file_steps:
             raise InputError(
-                f"{_display(p['file'])}: [[policy]] table {p['index']}: key 'step' = {step} lies beyond the "
+                f"{_display(p['file'])}: the {ordinal(p['index'])} [[policy]] table: key 'step' = {step} lies beyond the "
                 f"horizon of scenario {name!r} (steps = {file_steps}); a change must come at step 1 to {file_steps}."
             )
     typed = _typed_settings(overrides or {}, override_source,
-                            "lever changes can only be given as [[policy]] tables in a scenario file")
+                            "lever changes can only be given as [[policy]] tables in a scenario file", from_file=from_file)
     settings = merge_settings(settings, typed)
     steps = settings.get("steps", FIELDS["steps"].default)
     notes = []
@@ -266,7 +282,11 @@ def resolve(
 
 
 def parse_assignments(pairs: list[str] | None, option: str = "--set") -> dict[str, str]:
-    """``["key=value", ...]`` from a command line as a dict; a malformed pair is an InputError."""
+    """``["key=value", ...]`` from a command line as a dict; a malformed pair is an InputError.
+
+    The same key given twice with different values is an error (which one was meant is not
+    for the program to guess); given twice with the same value it is harmless.
+    """
     out: dict[str, str] = {}
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
@@ -277,6 +297,9 @@ def parse_assignments(pairs: list[str] | None, option: str = "--set") -> dict[st
             if key == "policy_schedule":
                 raise InputError(f"{option} policy_schedule: lever changes can only be given as [[policy]] tables in a scenario file.")
             raise InputError(f"{option} {key}: unknown parameter {key!r}{_suggest(key, FIELDS)}. `samskabelse params` lists them all.")
+        if key in out and out[key].strip() != value.strip():
+            raise InputError(f"{option} {key}={out[key]} and {option} {key}={value}: the same parameter is given two different "
+                             "values; give it once.")
         out[key] = value
     return out
 
@@ -294,13 +317,91 @@ def describe_all() -> list[tuple[str, str, Path]]:
     return rows
 
 
-def _typed_settings(values: Mapping[str, Any], source: str, schedule_hint: str) -> dict[str, Any]:
-    """Coerce and check each parameter value; errors name ``source`` and the key."""
+def ordinal(n: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th`` ... ``11th``, ``12th``, ``13th``, ``21st``."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _field_kind(name: str) -> str:
+    typ = FIELDS[name].type
+    if typ in ("bool", bool):
+        return "bool"
+    if typ in ("int", int):
+        return "int"
+    if typ in ("float", float):
+        return "float"
+    return "str"
+
+
+_TOML_TYPE = {"bool": "a TOML boolean (true or false, without quotes)", "int": "a TOML integer (a whole number, without quotes)",
+              "float": "a TOML number (without quotes)", "str": "a TOML string (in quotes)"}
+
+
+def _check_file_type(key: str, value: Any, source: str) -> None:
+    """A value from a TOML file must have its TOML type: a quoted number or boolean is an error.
+
+    (Text is parsed only from a command line, where everything is text.)
+    """
+    kind = _field_kind(key)
+    if kind != "str" and isinstance(value, str):
+        raise InputError(f"{source} {key!r} = {value!r}: a quoted value is text, but {key!r} expects {_TOML_TYPE[kind]}; "
+                         f"write {key} = {value.strip()} (allowed: {allowed_values(key)}).")
+
+
+#: What a command line may give for a whole number and for a number: plain decimal notation.
+_DECIMAL_INT = re.compile(r"[+-]?[0-9]+")
+_DECIMAL_FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def parse_text_value(key: str, text: str) -> Any:
+    """A parameter value typed on a command line (always text), in its declared type.
+
+    Whole numbers in plain decimal (``200``; not ``0x10`` or ``1_000``), numbers in decimal
+    or exponent notation (``0.5``, ``1e-3``), booleans as ``true``/``false``, choices as
+    written. Anything else (``0.5 # note``) is a :class:`ParameterError`.
+    """
+    kind = _field_kind(key)
+    value = text.strip()
+    bad = ParameterError(f"parameter {key!r} = {text!r} is not allowed: expected {allowed_values(key)}"
+                         + (" in plain decimal notation" if kind in ("int", "float") else ""))
+    if kind == "bool":
+        if value.lower() not in ("true", "false"):
+            raise bad
+        return value.lower() == "true"
+    if kind == "int":
+        if not _DECIMAL_INT.fullmatch(value):
+            raise bad
+        return int(value)
+    if kind == "float":
+        if not _DECIMAL_FLOAT.fullmatch(value):
+            raise bad
+        return float(value)
+    return value
+
+
+def allowed_values(key: str) -> str:
+    """What parameter ``key`` allows, in words."""
+    from .parameters import allowed
+
+    return allowed(key)
+
+
+def _typed_settings(values: Mapping[str, Any], source: str, schedule_hint: str, *, from_file: bool = False) -> dict[str, Any]:
+    """Coerce and check each parameter value; errors name ``source`` and the key.
+
+    With ``from_file`` the values come from a TOML file and must have their TOML type (a
+    quoted number is an error); otherwise text values are parsed as on a command line.
+    """
     typed = {}
     for key, value in values.items():
         if key == "policy_schedule":
             raise InputError(f"{source} 'policy_schedule': {schedule_hint}.")
+        if key in FIELDS and from_file:
+            _check_file_type(key, value, source)
         try:
+            if key in FIELDS and isinstance(value, str):
+                value = parse_text_value(key, value)
             typed[key] = coerce_value(key, value)
         except ParameterError as exc:
             raise InputError(f"{source} {key!r}: {exc}.") from None

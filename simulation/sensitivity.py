@@ -171,6 +171,24 @@ class SensitivitySpec:
         )
 
 
+def require_salib(alternative: str = "") -> None:
+    """Check that SALib can be imported, before any run; otherwise an :class:`InputError` says how to install it.
+
+    Args:
+        alternative: a way round it to name in the message (e.g. ``--no-sensitivity``).
+    """
+    try:
+        import SALib  # noqa: F401
+        from SALib.analyze import morris, sobol  # noqa: F401
+        from SALib.sample import morris as _m  # noqa: F401
+        from SALib.sample import sobol as _s  # noqa: F401
+    except ImportError as exc:
+        raise InputError(
+            f"the sensitivity analysis needs SALib, which cannot be imported here ({exc}). Install it with "
+            'pip install -e ".[sensitivity]"' + (f", or {alternative}" if alternative else "") + ". Nothing was run."
+        ) from None
+
+
 def _check_keys(where: str, table: Mapping[str, Any], allowed: Sequence[str], label: str) -> None:
     for key in table:
         if key not in allowed:
@@ -214,7 +232,7 @@ def load_sensitivity(path: str | Path, overrides: Mapping[str, Any] | None = Non
         fixed["steps"] = _number(where, "steps", data["steps"], 1, 100_000, whole=True)
     if "n_citizens" in o:
         fixed["n_citizens"] = o.pop("n_citizens")
-    scen = resolve(str(scenario_file), fixed, override_source=f"{where}: [parameters]")
+    scen = resolve(str(scenario_file), fixed, override_source=f"{where}: [parameters] key", from_file=True)
     steps = scen.parameters.steps
     exclude = list(morris.get("exclude", []))
     for name in exclude:
@@ -361,6 +379,18 @@ def write_results(result: SensitivityResult, out_dir: str | Path) -> list[Path]:
     return paths
 
 
+def _positive_int(text: str) -> int:
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {text!r}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m simulation.sensitivity [FILE] [--out DIR] [--workers N] [--quiet]``: the sensitivity analysis alone."""
     import argparse
@@ -374,10 +404,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("file", nargs="?", default=str(Path(__file__).resolve().parent.parent / "experiments" / "sensitivity.toml"),
                         metavar="SENSITIVITY.toml", help="the design (default: the project's experiments/sensitivity.toml)")
     parser.add_argument("--out", default="results/sensitivity", metavar="DIR", help="output folder (default: results/sensitivity)")
-    parser.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: all cores)")
+    parser.add_argument("--workers", type=_positive_int, metavar="N", help="local worker processes (default: all cores)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     try:
+        require_salib()
         spec = load_sensitivity(args.file)
         result = run_sensitivity(spec, args.out, workers=args.workers, progress=not args.quiet)
     except InputError as exc:

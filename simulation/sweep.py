@@ -45,7 +45,7 @@ import pandas as pd
 
 from .indicators import INDICATORS
 from .model import seed_from_rng
-from .parameters import FIELDS, GOVERNANCE_MODES, ParameterError, Parameters, coerce_value, make_parameters
+from .parameters import FIELDS, GOVERNANCE_MODES, LEVERS, ParameterError, Parameters, coerce_value, make_parameters
 from .runner import (
     PUBLIC_INDICATORS,
     load_json,
@@ -58,7 +58,7 @@ from .runner import (
     write_table,
     write_text_atomic,
 )
-from .scenarios import InputError, _display, find, merge_settings, read_toml, resolve
+from .scenarios import InputError, _check_file_type, _display, find, merge_settings, read_toml, resolve
 
 KEEP_MODES = ("every_step", "final", "mean_last_k")
 EXPERIMENT_KEYS = ("description", "scenario", "steps", "replicates", "root_seed", "parameters", "vary", "keep")
@@ -67,6 +67,10 @@ KEEP_KEYS = ("mode", "k", "indicators")
 NOT_VARIABLE = ("seed", "policy_schedule")
 #: Version of the output folder's layout (stored in design.json).
 FORMAT_VERSION = 1
+#: Most runs one sweep may have (design points times replicates); checked before anything is built.
+MAX_RUNS = 1_000_000
+#: Most values one range ``{start, stop, num}`` may have.
+MAX_RANGE_NUM = 10_000
 
 
 class SweepInterrupted(Exception):
@@ -112,6 +116,8 @@ class Design:
     k: int | None
     indicators: list[str]
     notes: list[str]
+    #: The experiment's own ``[parameters]``: applied after a varied mode's preset (they win over it).
+    fixed: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def n_runs(self) -> int:
@@ -129,10 +135,20 @@ class Design:
         return out
 
     def parameters_for(self, run: Run) -> Parameters:
-        """The full parameters of one run."""
-        settings = merge_settings(self.settings, dict(run.point))
+        """The full parameters of one run.
+
+        A varied ``governance_mode`` replaces the scenario's levers by its preset; levers the
+        experiment fixes in its own ``[parameters]`` are applied after the preset, so they win.
+        """
+        point = dict(run.point)
+        settings = merge_settings(self.settings, point)
+        if "governance_mode" in point:
+            settings.update(self._experiment_levers(point))
         settings["seed"] = run.seed
         return make_parameters(**settings, policy_schedule=self.policy)
+
+    def _experiment_levers(self, point: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in self.fixed.items() if k in LEVERS and k not in point}
 
     def columns(self) -> list[str]:
         """Columns of the results table, in order."""
@@ -141,7 +157,12 @@ class Design:
 
     def resolved(self) -> dict[str, Any]:
         """Everything that determines the results, as plain JSON (what the hash covers)."""
+        extra = {}
+        if "governance_mode" in self.vary and self._experiment_levers({}):
+            # only where they change the runs, so the hash of every other design stays as it was
+            extra["experiment_levers"] = self._experiment_levers({})
         return to_jsonable({
+            **extra,
             "base_parameters": self.base.to_dict(),
             "settings": self.settings,
             "policy": self.policy,
@@ -184,9 +205,7 @@ def _suggest(name: str, names: Sequence[str]) -> str:
 
 
 def _int(where: str, key: str, value: Any, lo: int, hi: int | None = None, hint: str = "") -> int:
-    """A whole number within bounds; ``key`` names it as written, e.g. ``[keep] k``."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
+    """A whole number (a TOML integer) within bounds; ``key`` names it as written, e.g. ``[keep] k``."""
     if isinstance(value, bool) or not isinstance(value, int) or value < lo or (hi is not None and value > hi):
         allowed = f"a whole number from {lo}" + (f" to {hi}" if hi is not None else " up")
         raise InputError(f"{where}: {key} = {value!r} is not allowed: expected {allowed}{hint}.")
@@ -205,7 +224,8 @@ def _grid_values(where: str, name: str, spec: Any) -> list[Any]:
                 f"(num values from start to stop, both included); "
                 + (f"unknown key(s) {', '.join(sorted(extra))}" if extra else f"missing {', '.join(sorted(missing))}") + "."
             )
-        num = _int(where, f"{key}.num", spec["num"], 1)
+        num = _int(where, f"{key}.num", spec["num"], 1, MAX_RANGE_NUM,
+                   hint=f" (at most {MAX_RANGE_NUM:,} values per range; a sweep has at most {MAX_RUNS:,} runs)")
         start, stop = spec["start"], spec["stop"]
         for part, v in (("start", start), ("stop", stop)):
             if isinstance(v, bool) or not isinstance(v, (int, float)):
@@ -223,8 +243,11 @@ def _grid_values(where: str, name: str, spec: Any) -> list[Any]:
         values = [spec]
     if not values:
         raise InputError(f"{where}: {key}: the list of values is empty.")
+    if len(values) > MAX_RUNS:
+        raise InputError(f"{where}: {key}: {len(values):,} values; a sweep has at most {MAX_RUNS:,} runs.")
     out = []
     for v in values:
+        _check_file_type(name, v, f"{where}: {key}: value of")
         try:
             out.append(coerce_value(name, v))
         except ParameterError as exc:
@@ -265,15 +288,19 @@ def load_experiment(path: str | Path) -> Design:
     if "steps" in data:
         if "steps" in fixed:
             raise InputError(f"{where}: 'steps' is given both at the top and in [parameters]; keep one.")
-        fixed["steps"] = _int(where, "key 'steps'", data["steps"], 1)
+        lo, hi = FIELDS["steps"].metadata["range"]
+        fixed["steps"] = _int(where, "key 'steps'", data["steps"], lo, hi, hint=" (months per run)")
     for key in fixed:
         if key in NOT_VARIABLE:
             raise InputError(f"{where}: [parameters] key {key!r} cannot be set here: "
                              + ("seeds come from 'root_seed' and 'replicates'." if key == "seed" else "write lever changes as [[policy]] tables in a scenario file."))
     try:
-        scen = resolve(str(scenario_file), fixed, override_source=f"{where}: [parameters]")
+        scen = resolve(str(scenario_file), fixed, override_source=f"{where}: [parameters] key", from_file=True)
     except InputError as exc:
-        raise InputError(f"{where} (scenario {scenario!r}): {exc}") from None
+        if str(exc).startswith(f"{where}:"):  # the experiment's own key: the message names it already
+            raise
+        raise InputError(f"{where}: key 'scenario' = {scenario!r}: {exc}") from None
+    fixed = {key: scen.settings[key] for key in fixed}
 
     vary_spec = data.get("vary", {})
     if not isinstance(vary_spec, Mapping):
@@ -289,7 +316,13 @@ def load_experiment(path: str | Path) -> Design:
             raise InputError(f"{where}: {name!r} is both fixed in [parameters] and varied in [vary]; keep one.")
         vary[name] = _grid_values(where, name, spec)
 
-    replicates = _int(where, "key 'replicates'", data.get("replicates", 1), 1)
+    replicates = _int(where, "key 'replicates'", data.get("replicates", 1), 1, MAX_RUNS,
+                      hint=f" (a sweep has at most {MAX_RUNS:,} runs)")
+    n_points = math.prod(len(v) for v in vary.values())  # counted, not built: a grid may be far too large
+    if n_points * replicates > MAX_RUNS:
+        sizes = " x ".join([*(f"{len(v):,} values of {n}" for n, v in vary.items()), f"{replicates:,} replicates"])
+        raise InputError(f"{where}: the design has {n_points * replicates:,} runs ({sizes}); a sweep has at most "
+                         f"{MAX_RUNS:,} runs. Use fewer values in [vary] or fewer replicates, or split the experiment.")
     root_seed = _int(where, "key 'root_seed'", data.get("root_seed", 0), 0, 2**63 - 1)
 
     keep_spec = data.get("keep", {})
@@ -308,22 +341,33 @@ def load_experiment(path: str | Path) -> Design:
     if mode == "mean_last_k":
         if "k" not in keep_spec:
             raise InputError(f"{where}: [keep] mode = 'mean_last_k' needs k, the number of last months to average (e.g. k = 12).")
-        k = _int(where, "[keep] k", keep_spec["k"], 1, steps, hint=f" (the months to average; the runs last steps = {steps})")
+        if "steps" in vary:  # every design point has its own horizon: k must fit the shortest
+            shortest = min(vary["steps"])
+            k = _int(where, "[keep] k", keep_spec["k"], 1)
+            if k > shortest:
+                raise InputError(f"{where}: [keep] k = {k} is more than the months of the runs with [vary] steps = "
+                                 f"{shortest}: k (the last months averaged) must be at most the steps of every design point.")
+        else:
+            k = _int(where, "[keep] k", keep_spec["k"], 1, steps, hint=f" (the months to average; the runs last steps = {steps})")
     elif "k" in keep_spec:
         raise InputError(f"{where}: [keep] k is only used with mode = 'mean_last_k' (mode is {mode!r}).")
     indicators = keep_spec.get("indicators", list(PUBLIC_INDICATORS))
     if not isinstance(indicators, list) or not indicators:
         raise InputError(f"{where}: [keep] indicators must be a non-empty list of indicator names, got {indicators!r}.")
     for ind in indicators:
-        if ind not in INDICATORS:
+        if not isinstance(ind, str) or ind not in INDICATORS:
             raise InputError(f"{where}: [keep] indicators: unknown indicator {ind!r}{_suggest(str(ind), list(INDICATORS))}; "
                              f"indicators: {', '.join(INDICATORS)}.")
+    repeated = sorted({ind for ind in indicators if indicators.count(ind) > 1})
+    if repeated:
+        raise InputError(f"{where}: [keep] indicators: {', '.join(map(repr, repeated))} is listed more than once; "
+                         "name each indicator once.")
 
     design = Design(
         name=path.stem, path=path, description=" ".join(description.split()), scenario=scenario,
         scenario_file=scenario_file, settings=scen.settings, policy=scen.policy, base=scen.parameters,
         vary=vary, replicates=replicates, root_seed=root_seed, seeds=replicate_seeds(root_seed, replicates),
-        keep=mode, k=k, indicators=list(indicators), notes=scen.notes,
+        keep=mode, k=k, indicators=list(indicators), notes=scen.notes, fixed=fixed,
     )
     # every run must be valid before any is started
     seen_points = set()
@@ -429,18 +473,106 @@ def dask_executor(address: str, timeout: float = 5.0):
                          "pip install -e \".[dask]\" (or pip install \"dask[distributed]\").") from None
     from distributed.comm.registry import backends
 
-    scheme, sep, rest = address.partition("://")
-    if (sep and scheme not in backends) or not (rest if sep else address).strip():
-        raise InputError(f"--scheduler {address}: not a scheduler address; expected e.g. tcp://10.0.0.5:8786 "
-                         f"(schemes: {', '.join(sorted(backends))}).")
+    host, port = _scheduler_host_port(address, sorted(backends))
+    def unreachable(reason: str) -> str:
+        return (f"--scheduler {address}: could not reach a Dask scheduler there within {timeout:g} s ({reason}). "
+                "Check the address (e.g. tcp://host:8786) and that the scheduler is running; "
+                "leave out --scheduler to run on this machine's cores.")
+
+    if host is not None:  # a plain TCP test first, so that no half-made Client is left to complain at exit
+        import socket
+
+        try:
+            socket.create_connection((host, port), timeout=timeout).close()
+        except OSError as exc:
+            reason = exc.strerror or str(exc) or type(exc).__name__
+            raise InputError(unreachable(reason)) from None
+        # something listens there; a Client would wait forever for a peer that never answers, so ask first
+        kind = _ask_identity(address, timeout)
+        if kind != "Scheduler":
+            _collect_quietly()
+            raise InputError(unreachable("something listens there but does not answer as a Dask scheduler" if kind is None
+                                         else f"that is a Dask {kind.lower()}, not the scheduler"))
+    failure = None
     try:
         client = Client(address, timeout=f"{timeout}s", set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"--scheduler {address}: could not reach a Dask scheduler there within {timeout:g} s ({reason}). "
-                         "Check the address (e.g. tcp://host:8786) and that the scheduler is running; "
-                         "leave out --scheduler to run on this machine's cores.") from None
+        failure = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if failure is not None:
+        _collect_quietly()  # the half-made Client's __del__ would print "Exception ignored ..." at exit
+        raise InputError(unreachable(failure))
     return client, client.get_executor(pure=False)
+
+
+def _scheduler_host_port(address: str, schemes: Sequence[str]) -> tuple[str | None, int | None]:
+    """Host and port of a scheduler address ``[SCHEME://]HOST:PORT``; (None, None) for non-TCP schemes.
+
+    Raises:
+        InputError: not an address of that form (no port, a port that is not a number, ...).
+    """
+    from urllib.parse import urlsplit
+
+    example = "expected SCHEME://HOST:PORT, e.g. tcp://10.0.0.5:8786"
+    scheme, sep, rest = address.strip().partition("://")
+    if not sep:
+        scheme, rest = "tcp", address.strip()
+    if scheme not in schemes:
+        raise InputError(f"--scheduler {address}: unknown scheme {scheme!r}; {example} (schemes: {', '.join(schemes)}).")
+    if scheme not in ("tcp", "tls", "ws", "wss"):
+        return None, None
+    try:
+        parts = urlsplit(f"{scheme}://{rest}")
+        host = parts.hostname
+    except ValueError:
+        raise InputError(f"--scheduler {address}: not a scheduler address; {example}.") from None
+    if not host or parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise InputError(f"--scheduler {address}: not a scheduler address; {example}.")
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if port is None:
+        raise InputError(f"--scheduler {address}: the port is missing; {example} (a Dask scheduler listens on 8786 "
+                         "unless told otherwise).")
+    if not 1 <= port <= 65535:
+        raise InputError(f"--scheduler {address}: the port is not a number from 1 to 65535; {example}.")
+    return host, port
+
+
+def _ask_identity(address: str, timeout: float) -> str | None:
+    """The ``type`` a Dask server at ``address`` gives for itself (``Scheduler``, ``Worker``), or None if none answers in time."""
+    import asyncio
+
+    from distributed.core import rpc
+
+    async def ask() -> Any:
+        remote = rpc(address, timeout=timeout)
+        try:
+            return await remote.identity()
+        finally:
+            await remote.close_rpc()
+
+    try:
+        identity = asyncio.run(asyncio.wait_for(ask(), timeout))
+    except RuntimeError as exc:
+        if "running event loop" in str(exc):
+            return "Scheduler"  # called from inside an event loop: leave the check to the Client
+        return None
+    except Exception:  # noqa: BLE001 - whatever went wrong, no scheduler answered
+        return None
+    return identity.get("type") if isinstance(identity, dict) else None
+
+
+def _collect_quietly() -> None:
+    """Collect garbage with "Exception ignored" reports (from ``__del__`` methods) silenced."""
+    import gc
+
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 def _batch_file(run_ids: Sequence[int]) -> str:
@@ -663,6 +795,9 @@ def run_sweep(
     except SweepFailed:
         _close_session(out_dir, manifest, session, t0, done, "failed")
         raise
+    except Exception:
+        _close_session(out_dir, manifest, session, t0, done, "failed")  # never leave "running" behind
+        raise
     finally:
         bar.close()
         if own_executor and executor is not None:
@@ -704,7 +839,21 @@ def plot_design(design: Design | Mapping[str, Any], table: pd.DataFrame, out_dir
 def replot_sweep(out_dir: Path) -> list[Path]:
     """Redraw a sweep's figures from its saved ``design.json`` and ``results.csv``."""
     design = load_json(out_dir / "design.json")
+    if not isinstance(design, dict) or not all(k in design for k in ("name", "scenario", "vary", "indicators", "keep")):
+        raise InputError(f"{_display(out_dir / 'design.json')}: not the design.json `samskabelse sweep` writes "
+                         "(expected an object with name, scenario, vary, indicators and keep).")
     results = out_dir / "results.csv"
     if not results.exists():
         raise InputError(f"{_display(out_dir)}: no results.csv yet; the sweep is not complete (run the same sweep command again to finish it).")
-    return plot_design(design, read_table(results), out_dir)
+    if not isinstance(design["vary"], dict) or not design["vary"]:
+        raise InputError(f"{_display(out_dir)}: this sweep varies no parameter (its [vary] is empty), so it has no figures "
+                         f"to draw; its results are in {_display(results)}.")
+    table = read_table(results)
+    if table.empty:
+        raise InputError(f"{_display(results)}: holds no runs (only a header); there is nothing to draw. "
+                         "Run the sweep again (same command) to write its results.")
+    missing = [c for c in [*design["vary"], *design["indicators"]] if c not in table.columns]
+    if missing:
+        raise InputError(f"{_display(results)}: lacks the column(s) {', '.join(map(repr, missing))} of its design; "
+                         "it is not the results.csv of this sweep.")
+    return plot_design(design, table, out_dir)

@@ -186,3 +186,145 @@ def test_help_lists_every_command(cli):
     assert proc.returncode == 0
     for command in ("run", "scenarios", "show", "params", "plot", "sweep", "viz"):
         assert command in proc.stdout
+
+
+# --- bad input noticed before anything runs, and named as the user typed it ---------------------
+
+def test_an_output_folder_that_cannot_be_made_is_refused_before_the_run(cli, tmp_path):
+    (tmp_path / "afile").write_text("mine")
+    proc = cli("run", *SMALL, "--out", tmp_path / "afile" / "sub")
+    assert proc.returncode == 2
+    _no_traceback(proc)
+    assert "--out" in _err(proc) and "is a file" in _err(proc)
+    assert "Ran in" not in proc.stdout and "month 0" not in proc.stdout   # refused before the simulation
+    assert (tmp_path / "afile").read_text() == "mine"
+
+
+@pytest.mark.skipif(not __import__("pathlib").Path("/proc/self").is_dir(), reason="needs /proc (Linux)")
+def test_an_output_folder_that_cannot_be_written_is_refused_before_the_run(cli):
+    proc = cli("run", *SMALL, "--out", "/proc/nope")
+    assert proc.returncode == 2
+    _no_traceback(proc)
+    assert "--out /proc/nope" in _err(proc) and "Nothing was run" in _err(proc)
+    assert "month 0" not in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "expected", "not_expected"),
+    [
+        (("--steps", "-1"), "--steps -1", "--set"),
+        (("--seed", "abc"), "--seed abc", "--set"),
+        (("--set", "steps=3", "--steps", "5"), "--set steps=3 and --steps 5", None),
+        (("--set", "seed=5", "--seed", "7"), "--set seed=5 and --seed 7", None),
+        (("--set", "n_citizens=200", "--set", "n_citizens=300"), "--set n_citizens=200 and --set n_citizens=300", None),
+        (("--out", ""), "--out ''", None),
+        (("--set", "n_citizens=0x10"), "plain decimal", None),
+        (("--set", "n_citizens=1_000"), "plain decimal", None),
+        (("--set", "steering_intensity=0.5 # x"), "'0.5 # x'", None),
+    ],
+)
+def test_options_are_named_as_typed_and_conflicts_are_refused(cli, tmp_path, args, expected, not_expected):
+    proc = cli("run", *args)
+    assert proc.returncode == 2, proc.stdout
+    _no_traceback(proc)
+    assert expected in _err(proc)
+    if not_expected:
+        assert not_expected not in _err(proc)
+    assert not (tmp_path / "results").exists()
+
+
+def test_the_same_value_twice_is_not_a_conflict(cli, tmp_path):
+    proc = cli("show", "--set", "steps=3", "--steps", "3", "--set", "seed=2", "--set", "seed=2")
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("order", ["mode first", "lever first"])
+def test_a_lever_set_beside_a_mode_wins_over_its_preset_in_any_order(cli, order):
+    pairs = ["governance_mode=npm", "steering_intensity=0.95"]
+    if order == "lever first":
+        pairs.reverse()
+    proc = cli("show", "--set", pairs[0], "--set", pairs[1])
+    assert proc.returncode == 0, proc.stderr
+    lines = {line.split()[0]: line.split()[1:3] for line in proc.stdout.splitlines() if line.startswith("  ") and line.split()}
+    assert lines["steering_intensity"] == ["0.95", "set"]
+    assert lines["facilitation"] == ["0.2", "preset"]   # the rest is npm's preset
+
+
+def test_no_figure_removes_an_earlier_runs_figure(cli, tmp_path):
+    out = tmp_path / "out"
+    assert cli("run", *SMALL, "--out", out).returncode == 0
+    assert (out / "figure.png").exists()
+    proc = cli("run", *SMALL, "--seed", 2, "--out", out, "--no-figure")
+    assert proc.returncode == 0, proc.stderr
+    assert not (out / "figure.png").exists()
+    assert "figure.png" not in json.loads((out / "manifest.json").read_text())["files"]
+
+
+QUOTED = {
+    "a quoted boolean": ("linear_thinking", '"true"', "TOML boolean"),
+    "a quoted whole number": ("n_citizens", '"200"', "TOML integer"),
+    "a quoted number": ("steering_intensity", '"0.5"', "TOML number"),
+}
+
+
+@pytest.mark.parametrize("case", list(QUOTED))
+def test_a_quoted_value_in_a_scenario_file_is_refused(cli, tmp_path, case):
+    key, value, expected = QUOTED[case]
+    path = tmp_path / "quoted.toml"
+    path.write_text(f'description = "x"\n[parameters]\n{key} = {value}\n')
+    proc = cli("show", path)
+    assert proc.returncode == 2
+    _no_traceback(proc)
+    for fragment in ("quoted.toml", "[parameters]", key, expected):
+        assert fragment in _err(proc)
+
+
+# --- viz -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("port", ["99999", "-1", "0", "http"])
+def test_viz_refuses_a_port_outside_1_to_65535(cli, port):
+    proc = cli("viz", "--port", port, timeout=30)
+    assert proc.returncode == 2
+    _no_traceback(proc)
+    assert "1 to 65535" in _err(proc)
+
+
+def test_viz_refuses_a_port_in_use_with_a_message(cli):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        proc = cli("viz", "--port", port, timeout=60)
+    assert proc.returncode == 2
+    _no_traceback(proc)
+    assert f"--port {port}" in _err(proc) and "in use" in _err(proc)
+
+
+# --- plot ----------------------------------------------------------------------------------
+
+def test_plot_refuses_files_that_are_not_a_runs_and_leaves_the_figure(cli, tmp_path):
+    out = tmp_path / "out"
+    assert cli("run", *SMALL, "--out", out).returncode == 0
+    figure = (out / "figure.png").read_bytes()
+    good = (out / "timeseries.csv").read_text()
+    (out / "timeseries.csv").write_text("garbage\nmore garbage\n")
+    proc = cli("plot", out)
+    assert proc.returncode == 2
+    _no_traceback(proc)
+    assert "timeseries.csv" in _err(proc) and "Wrote" not in proc.stdout
+    (out / "timeseries.csv").write_text(good)
+    (out / "parameters.json").write_text("[1, 2]")
+    proc = cli("plot", out)
+    assert proc.returncode == 2
+    _no_traceback(proc)
+    assert "parameters.json" in _err(proc) and "JSON object" in _err(proc)
+    assert (out / "figure.png").read_bytes() == figure
+
+
+def test_plot_of_a_file_says_it_is_a_file(cli, tmp_path):
+    (tmp_path / "afile").write_text("x")
+    proc = cli("plot", "afile")
+    assert proc.returncode == 2
+    assert "is a file" in _err(proc) and "no such" not in _err(proc)

@@ -125,3 +125,38 @@ def test_sensitivity_runs_alone_from_its_module(tmp_path):
 
     proc = subprocess.run([sys.executable, "-m", "simulation.sensitivity", "--help"], capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 0 and "Morris" in proc.stdout
+
+
+def _without_salib(folder):
+    """An environment in which ``import SALib`` fails, as where the sensitivity extra is not installed."""
+    import os
+
+    shim = folder / "shim" / "SALib"
+    shim.mkdir(parents=True)
+    (shim / "__init__.py").write_text('raise ImportError("No module named \'SALib\' (test)")\n')
+    return {"PYTHONPATH": os.pathsep.join(p for p in (str(shim.parent), os.environ.get("PYTHONPATH", "")) if p)}
+
+
+def test_report_without_salib_stops_before_any_run(tmp_path):
+    out = tmp_path / "report"
+    proc = run_cli("report", "--size", "tiny", "--out", out, "--quiet", cwd=tmp_path, env=_without_salib(tmp_path), timeout=60)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    message = " ".join(proc.stderr.split())
+    assert 'pip install -e ".[sensitivity]"' in message and "--no-sensitivity" in message
+    assert not out.exists()
+
+
+def test_sensitivity_module_without_salib_or_with_bad_workers_gives_a_message(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, **_without_salib(tmp_path)}
+    proc = subprocess.run([sys.executable, "-m", "simulation.sensitivity", "--out", str(tmp_path / "sens")],
+                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert 'pip install -e ".[sensitivity]"' in proc.stderr and not (tmp_path / "sens").exists()
+    proc = subprocess.run([sys.executable, "-m", "simulation.sensitivity", "--workers", "-1"], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=60)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "--workers" in proc.stderr

@@ -109,6 +109,11 @@ def test_overrides_shortening_the_run_drop_later_policy_changes_with_a_note():
         ('descripton = "x"\n', "did you mean 'description'"),
         ('[parameters]\n', "description"),
         ('description = "x"\n[parameters\n', "line 2"),
+        ('description = "x"\n[[policy]]\nstep = 5\nfacilitation = 0.5\n[[policy]]\nstep = 0\nfacilitation = 0.4\n',
+         "the 2nd [[policy]] table: key 'step' = 0"),
+        ('description = "x"\n[[policy]]\nstep = -3\nfacilitation = 0.5\n', "the 1st [[policy]] table: key 'step' = -3"),
+        ('description = "x"\n[[policy]]\nstep = 5\nfacilitation = "0.5"\n', "TOML number"),
+        ('description = "x"\n[parameters]\nn_citizens = "200"\n', "TOML integer"),
     ],
 )
 def test_bad_scenario_files_name_file_and_key(tmp_path, text, expected):
@@ -144,3 +149,19 @@ def test_show_prints_resolved_values_with_ranges_and_meanings(cli):
     assert "denmark -> southern_europe" in proc.stdout
     proc = cli("show", "over_steering_episode")
     assert "month 24: steering_intensity = 0.9" in proc.stdout
+
+
+def test_command_line_text_is_parsed_as_plain_decimal_but_file_values_need_their_toml_type(tmp_path):
+    assert resolve("denmark", {"n_citizens": "200", "steering_intensity": "5e-1", "linear_thinking": "True"}).parameters.n_citizens == 200
+    for text in ("0x10", "1_000", "2e2", "200 # note"):
+        with pytest.raises(InputError, match="plain decimal"):
+            resolve("denmark", {"n_citizens": text})
+    with pytest.raises(InputError, match="TOML integer"):
+        resolve("denmark", {"n_citizens": "200"}, override_source="ex.toml: [parameters] key", from_file=True)
+
+
+def test_a_lever_set_beside_a_mode_in_a_child_file_wins_in_either_order(tmp_path):
+    for i, body in enumerate(('governance_mode = "npm"\nsteering_intensity = 0.95\n', 'steering_intensity = 0.95\ngovernance_mode = "npm"\n')):
+        _write(tmp_path, f"child{i}", f'description = "x"\nbase = "npg_partnership"\n[parameters]\n{body}')
+        p = resolve(str(tmp_path / f"child{i}.toml")).parameters
+        assert p.steering_intensity == 0.95 and p.facilitation == GOVERNANCE_MODES["npm"]["facilitation"]

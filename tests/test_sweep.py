@@ -183,6 +183,17 @@ def test_unreachable_scheduler_fails_fast_with_a_message(tmp_path):
         (('scenario = "denmark"', 'scenario = "danmark"'), "unknown scenario 'danmark'"),
         (('"synergy"]', '"synergie"]'), "did you mean 'synergy'"),
         (("replicates = 2", "replicates = 0"), "replicates"),
+        (("replicates = 2", "replicates = 1000000000"), "at most 1,000,000 runs"),
+        (("replicates = 2", "replicates = 2.5"), "key 'replicates' = 2.5"),
+        (("num = 3", "num = 1000000000000"), "[vary] steering_intensity.num"),
+        (("num = 3", "num = 0"), "[vary] steering_intensity.num = 0"),
+        (("num = 3", "num = 2.5"), "[vary] steering_intensity.num = 2.5"),
+        (('governance_mode = ["npm", "npg"]', "governance_mode = ['npm', 'npg']\nfacilitation = { start = 0.0, stop = 1.0, num = 10000 }\n"
+          "quick_results_pressure = { start = 0.0, stop = 1.0, num = 10000 }"), "1,200,000,000 runs"),
+        (('"synergy"]', '"synergy", "synergy"]'), "'synergy' is listed more than once"),
+        (("n_citizens = 100", 'n_citizens = "100"'), "[parameters] key 'n_citizens' = '100'"),
+        (('["npm", "npg"]', '["npm", "npg"]\nlinear_thinking = ["true", false]'), "TOML boolean"),
+        (("steps = 4", "steps = 1000000"), "key 'steps' = 1000000"),
     ],
 )
 def test_bad_experiment_files_name_file_and_key(tmp_path, change, expected):
@@ -191,7 +202,75 @@ def test_bad_experiment_files_name_file_and_key(tmp_path, change, expected):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "bad.toml" in _err(proc) and expected in _err(proc)
+    assert _err(proc).count("bad.toml") == 1   # the file is named once
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "localhost:notaport", "tcp://127.0.0.1", "tcp://[::1", "nope://host:1"])
+def test_a_malformed_scheduler_address_gives_only_a_message(tmp_path, address):
+    pytest.importorskip("distributed")
+    design = _write(tmp_path)
+    proc = run_cli("sweep", design, "--out", tmp_path / "out", "--scheduler", address, "--connect-timeout", 1,
+                   cwd=tmp_path, timeout=60)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
+    assert f"--scheduler {address}" in _err(proc) and "tcp://10.0.0.5:8786" in _err(proc)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_port_that_is_not_a_scheduler_gives_only_a_message(tmp_path):
+    pytest.importorskip("distributed")
+    design = _write(tmp_path)
+    with socket.socket() as other:  # something listens there, but it is not a Dask scheduler
+        other.bind(("127.0.0.1", 0))
+        other.listen(5)
+        address = f"tcp://127.0.0.1:{other.getsockname()[1]}"
+        proc = run_cli("sweep", design, "--out", tmp_path / "out", "--scheduler", address, "--connect-timeout", 1,
+                       cwd=tmp_path, timeout=60)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
+    assert "could not reach a Dask scheduler" in _err(proc)
+
+
+@pytest.mark.parametrize("out", ["afile/sub", ""])
+def test_a_bad_output_folder_is_refused_before_any_run(tmp_path, out):
+    (tmp_path / "afile").write_text("mine")
+    proc = run_cli("sweep", _write(tmp_path), "--out", out, "--quiet", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "--out" in _err(proc)
+    assert (tmp_path / "afile").read_text() == "mine" and not (tmp_path / "results").exists()
+
+
+def test_an_empty_scheduler_is_refused(tmp_path):
+    proc = run_cli("sweep", _write(tmp_path), "--scheduler", "", "--quiet", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "--scheduler ''" in _err(proc)
+    assert not (tmp_path / "results").exists()
+
+
+def test_a_sweep_varying_nothing_says_it_draws_no_figures(tmp_path):
+    text = 'description = "replicates of one point"\nsteps = 2\nreplicates = 2\n[parameters]\nn_citizens = 50\n[vary]\n'
+    design = _write(tmp_path, text, "one.toml")
+    proc = run_cli("sweep", design, "--out", tmp_path / "out", "--workers", 1, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "no figures" in proc.stdout
+    proc = run_cli("plot", tmp_path / "out", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "varies no parameter" in _err(proc) and "Wrote" not in proc.stdout
+
+
+def test_plot_of_a_sweep_without_rows_says_so(reference, tmp_path):
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(reference[0], out)
+    header = (out / "results.csv").read_text().splitlines()[0]
+    (out / "results.csv").write_text(header + "\n")
+    proc = run_cli("plot", out, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "holds no runs" in _err(proc) and "Wrote" not in proc.stdout
 
 
 # --- the engine as a library (any executor) ----------------------------------------------
@@ -213,6 +292,26 @@ def test_a_mode_in_the_grid_applies_its_preset_and_other_varied_levers_win(tmp_p
     params = {(dict(r.point)["governance_mode"], dict(r.point)["steering_intensity"]): design.parameters_for(r) for r in runs}
     assert params[("npm", 0.1)].facilitation == 0.2 and params[("npg", 0.1)].facilitation == 0.7
     assert params[("npm", 0.9)].steering_intensity == 0.9
+
+
+def test_levers_fixed_in_the_experiment_win_over_a_varied_modes_preset(tmp_path):
+    text = DESIGN.replace("n_associations = 5", "n_associations = 5\nsteering_intensity = 0.95").replace(
+        "steering_intensity = { start = 0.1, stop = 0.9, num = 3 }\n", "")
+    design = load_experiment(_write(tmp_path, text))
+    params = {dict(r.point)["governance_mode"]: design.parameters_for(r) for r in design.runs()}
+    assert params["npm"].steering_intensity == 0.95 and params["npg"].steering_intensity == 0.95
+    assert params["npm"].facilitation == 0.2 and params["npg"].facilitation == 0.7   # the rest is each mode's preset
+    assert design.to_json()["experiment_levers"] == {"steering_intensity": 0.95}
+    assert design.to_json()["settings"]["steering_intensity"] == 0.95
+
+
+def test_k_must_fit_the_horizon_of_every_design_point(tmp_path):
+    text = DESIGN.replace("steps = 4\n", "").replace('mode = "final"', 'mode = "mean_last_k"\nk = 3').replace(
+        'governance_mode = ["npm", "npg"]', "steps = [2, 6]")
+    with pytest.raises(InputError) as info:
+        load_experiment(_write(tmp_path, text, "short.toml"))
+    assert "short.toml" in str(info.value) and "[keep] k = 3" in str(info.value) and "steps = 2" in str(info.value)
+    load_experiment(_write(tmp_path, text.replace("k = 3", "k = 2"), "fits.toml"))
 
 
 def test_design_errors_are_input_errors(tmp_path):
