@@ -32,3 +32,16 @@ def cli(tmp_path):
         return run_cli(*args, cwd=cwd or tmp_path, env=env, timeout=timeout)
 
     return run
+
+
+def live_processes_in_group(pgid: int) -> list[int]:
+    """Processes of a process group that are still running (zombies awaiting their reaper do not count)."""
+    live = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            live.append(int(stat.parent.name))
+    return live

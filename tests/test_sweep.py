@@ -13,7 +13,7 @@ import pytest
 
 from simulation.scenarios import InputError
 from simulation.sweep import load_experiment, replicate_seeds, run_sweep
-from tests.conftest import run_cli
+from tests.conftest import live_processes_in_group, run_cli
 
 DESIGN = """\
 description = "tiny test design"
@@ -346,21 +346,6 @@ def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(tmp_path):
     assert list(table["run_id"]) == list(range(30))
 
 
-def _live_processes_in_group(pgid: int) -> list[int]:
-    """Processes of a process group that are still running (zombies awaiting their reaper do not count)."""
-    from pathlib import Path
-
-    live = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            live.append(int(stat.parent.name))
-    return live
-
-
 @pytest.mark.skipif(not __import__("pathlib").Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
 def test_workers_end_when_the_sweep_process_is_killed(tmp_path):
     """kill -9 of the main process must not leave the pool's workers (or the fork server) waiting forever."""
@@ -380,13 +365,13 @@ def test_workers_end_when_the_sweep_process_is_killed(tmp_path):
         while not list(runs.glob("runs-*.csv")) and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.02)
         assert proc.poll() is None, "the sweep ended before it could be killed"
-        assert len(_live_processes_in_group(proc.pid)) >= 3   # main, fork server or workers
+        assert len(live_processes_in_group(proc.pid)) >= 3   # main, fork server or workers
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         deadline = time.monotonic() + 20
-        while _live_processes_in_group(proc.pid) and time.monotonic() < deadline:
+        while live_processes_in_group(proc.pid) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert _live_processes_in_group(proc.pid) == []
+        assert live_processes_in_group(proc.pid) == []
     finally:
         try:
             os.killpg(proc.pid, signal.SIGKILL)

@@ -7,6 +7,8 @@ real Chromium.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -188,6 +190,23 @@ def test_plots_cover_the_required_indicators():
     columns = {s.column for spec in drawing.PLOTS.values() for s in spec.series}
     assert {"volunteering_rate", "volunteer_hours", "trust_municipality", "bonding_capital", "bridging_capital",
             "ei_index", "synergy", "service_output", "civil_output", "service_orientation"} <= columns
+    # what docs/teaching.md asks students to read off the page
+    assert {"volunteering_rate_vulnerable", "democratic_voice"} <= columns
+
+
+def test_lines_of_one_plot_are_told_apart_by_colour():
+    for name, spec in drawing.PLOTS.items():
+        colours = [s.colour for s in spec.series]
+        assert len(set(colours)) == len(colours), name
+
+
+def test_a_scenarios_schedule_is_shown_with_the_levers_labels():
+    episode = StartSettings().with_scenario("over_steering_episode")
+    from simulation.viz.components import _schedule_text
+
+    lines = _schedule_text(episode)
+    assert lines and all(line.startswith("Month ") and "Steering intensity →" in line for line in lines)
+    assert all(line.startswith("Måned ") for line in _schedule_text(episode, "da"))
 
 
 # --- texts -------------------------------------------------------------------------------
@@ -255,9 +274,62 @@ def test_start_settings_wait_for_reset(page):
     assert not page.find(v.Alert, class_="samskabelse-pending").widgets
 
 
+def test_the_end_of_the_run_is_announced(model):
+    from simulation.viz.components import Notices
+
+    _, rc = solara.render(Notices(model), handle_error=False)
+    assert not rc.find(v.Alert, class_="samskabelse-finished").widgets
+    rc.close()
+    model.running = False  # what Mesa's loop sees after the last month
+    _, rc = solara.render(Notices(model), handle_error=False)
+    (notice,) = rc.find(v.Alert, class_="samskabelse-finished").widgets
+    assert "RESET" in str(notice.children)
+    rc.close()
+
+
 def test_language_switch(page):
     page.find(v.BtnToggle, class_="", dense=True).widget.v_model = 1  # what clicking "Dansk" sends
     assert language.value == "da"
     assert _html(page, "Måned 0 af 240 (0,0 år)")
     (questions,) = page.find(attributes={"class": "samskabelse-questions"}).widgets
     assert "Hvad er vigtigt for dig, når du samarbejder med kommunen?" in questions.unsafe_innerHTML
+
+
+@pytest.mark.skipif(not __import__("pathlib").Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_sigterm_stops_the_server_and_frees_the_port(tmp_path):
+    """`kill` of `samskabelse viz` (a service manager, a teacher's script) must not leave Solara listening."""
+    import signal
+    import socket
+    import subprocess
+    import time
+
+    from tests.conftest import SAMSKABELSE, live_processes_in_group
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([str(SAMSKABELSE), "viz", "--port", str(port)], cwd=tmp_path, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("the server did not start listening")
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+        deadline = time.monotonic() + 20
+        while live_processes_in_group(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert live_processes_in_group(proc.pid) == []
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass

@@ -23,7 +23,7 @@ from simulation.viz.text import t
 MODEL_PARAMS = {
     "seed": {"type": "InputText", "value": "1", "label": f"Seed ({describe('seed')['allowed']})"},
     "n_citizens": {"type": "SliderInt", "value": BROWSER_CITIZENS, "min": 100, "max": 1500, "step": 50,
-                   "label": "Citizens (associations and staff scale with them)"},
+                   "label": "Citizens"},
 }
 
 

@@ -14,7 +14,7 @@ from mesa.visualization.utils import force_update, update_counter
 
 from ..parameters import GOVERNANCE_MODES
 from .drawing import COLOURS, Dashboard, NetworkView
-from .settings import available_scenarios, lever_sliders, slider_spec
+from .settings import available_scenarios, label, lever_sliders, slider_spec
 from .state import language, start_settings
 from .text import (
     EXPLANATION,
@@ -41,6 +41,7 @@ CSS = """
 .samskabelse-legend li { margin: 2px 0; }
 .samskabelse-legend .sym { display: inline-block; width: 2.2em; font-size: 1.1em; text-align: center; }
 .samskabelse-questions { background: #fff8e6; border-left: 4px solid #E69F00; padding: 6px 12px; margin-top: 8px; }
+.samskabelse-main { padding-bottom: 56px; }  /* room for Solara's corner badge below the last plot */
 """
 
 _SYMBOLS = {"citizen": "●", "volunteer": "▲", "association": "■", "staff": "◆",
@@ -155,7 +156,7 @@ def LiveLever(model):
         solara.HTML(tag="div", classes=["samskabelse-help"], unsafe_innerHTML=html.escape(t(lang, "live_help")))
         with solara.Div(classes=["samskabelse-live-slider"]):
             solara.SliderFloat(t(lang, "steering_now"), value=float(model.p.steering_intensity), min=spec.min, max=spec.max,
-                               step=spec.step, on_value=set_steering)
+                               step=spec.step, on_value=set_steering, thumb_label="always")
         with solara.Row():
             solara.Button(t(lang, "oversteer"), on_click=lambda: set_steering(0.9), color="error", outlined=True,
                           classes=["samskabelse-oversteer"])
@@ -163,10 +164,15 @@ def LiveLever(model):
                           classes=["samskabelse-ease"])
 
 
-def _schedule_text(settings) -> list[str]:
-    """The scenario's scheduled lever changes, one line each."""
+def _lever_label(lang: str, name: str) -> str:
+    return LEVER_LABELS_DA.get(name, label(name)) if lang == "da" else label(name)
+
+
+def _schedule_text(settings, lang: str = "en") -> list[str]:
+    """The scenario's scheduled lever changes, one line each, with the levers' labels."""
     schedule = settings.resolve()[0].policy_schedule
-    return [f"Month {c.step}: " + ", ".join(f"{k} → {v}" for k, v in c.changes) for c in schedule]
+    month = t(lang, "month").capitalize()
+    return [f"{month} {c.step}: " + ", ".join(f"{_lever_label(lang, k)} → {v}" for k, v in c.changes) for c in schedule]
 
 
 @solara.component
@@ -176,7 +182,7 @@ def StartSettingsCard(model):
     settings = start_settings.value
     scenarios = solara.use_memo(available_scenarios, [])
     levers = solara.use_memo(settings.levers_in_force, [settings])
-    schedule = solara.use_memo(lambda: _schedule_text(settings), [settings])
+    schedule = solara.use_memo(lambda: _schedule_text(settings, lang), [settings, lang])
 
     def update(change) -> None:
         start_settings.set(change(start_settings.value))
@@ -196,23 +202,25 @@ def StartSettingsCard(model):
         solara.Select(t(lang, "mode"), values=list(mode_names), value=MODE_LABELS[lang][levers["governance_mode"]],
                       on_value=lambda name: update(lambda s: s.with_mode(mode_names[name])))
         for spec in lever_sliders():
-            label = LEVER_LABELS_DA.get(spec.name, spec.label) if lang == "da" else spec.label
+            name_shown = _lever_label(lang, spec.name)
 
             def on_value(value, name=spec.name) -> None:
                 update(lambda s: s.with_lever(name, value))
 
-            solara.SliderFloat(label, value=float(levers[spec.name]), min=spec.min, max=spec.max, step=spec.step,
-                               on_value=on_value)
+            solara.SliderFloat(name_shown, value=float(levers[spec.name]), min=spec.min, max=spec.max, step=spec.step,
+                               on_value=on_value, thumb_label="always")
             solara.HTML(tag="div", classes=["samskabelse-help"], unsafe_innerHTML=html.escape(spec.help))
         if settings != getattr(model, "start_settings", settings):
             solara.Warning(t(lang, "pending"), dense=True, classes=["samskabelse-pending"])
 
 
 @solara.component
-def Notices(model):
-    """Inputs the page had to correct (e.g. a seed that is not a whole number)."""
+def Notices(model, counter: int = 0):
+    """Inputs the page had to correct (e.g. a seed that is not a whole number), and the end of the run."""
     for notice in getattr(model, "notices", []):
         solara.Warning(notice, dense=True)
+    if not model.running:
+        solara.Info(t(language.value, "finished", steps=model.steps), dense=True, classes=["samskabelse-finished"])
 
 
 @solara.component
@@ -223,11 +231,12 @@ def MainView(model):
     step instead of one per picture.
     """
     counter = update_counter.get()
-    Notices(model)
-    StatusBar(model, counter)
-    solara.HTML(tag="div", classes=["samskabelse-hint"], unsafe_innerHTML=html.escape(t(language.value, "hint")))
-    with solara.ColumnsResponsive(12, large=[5, 7]):
-        with solara.Column():
-            NetworkImage(model, counter)
-            Explanation()
-        PlotsImage(model, counter)
+    with solara.Column(classes=["samskabelse-main"]):
+        Notices(model, counter)
+        StatusBar(model, counter)
+        solara.HTML(tag="div", classes=["samskabelse-hint"], unsafe_innerHTML=html.escape(t(language.value, "hint")))
+        with solara.ColumnsResponsive(12, large=[5, 7]):
+            with solara.Column():
+                NetworkImage(model, counter)
+                Explanation()
+            PlotsImage(model, counter)

@@ -356,8 +356,9 @@ X_CHUNK = 60
 PLOTS: dict[str, PlotSpec] = {
     "volunteering": PlotSpec(
         "p_volunteering",
-        (Series("rate", "volunteering_rate", COLOURS["volunteer"], 2.2, scale=100.0),
-         Series("hours", "volunteer_hours", "#8a5a00", 1.3, "--", right=True)),
+        (Series("rate", "volunteering_rate", COLOURS["volunteer"], 2.4, scale=100.0),
+         Series("rate_vulnerable", "volunteering_rate_vulnerable", "#6a3d9a", 1.4, "-.", scale=100.0),
+         Series("hours", "volunteer_hours", "#555555", 1.3, "--", right=True)),
         ylim=(0, 100), ylabel="rate_axis", label_lever_changes=True,
     ),
     "trust": PlotSpec(
@@ -370,7 +371,7 @@ PLOTS: dict[str, PlotSpec] = {
         "p_capital",
         (Series("bonding", "bonding_capital", "#666666", 2.0),
          Series("bridging", "bridging_capital", COLOURS["bridging"], 2.2),
-         Series("ei", "ei_index", "#6a3d9a", 1.3, ":", right=True)),
+         Series("ei", "ei_index", "#111111", 1.6, ":", right=True)),
         ylabel="tie_weight", ylim_right=(-1, 1),
     ),
     "synergy": PlotSpec(
@@ -383,7 +384,8 @@ PLOTS: dict[str, PlotSpec] = {
     "orientation": PlotSpec(
         "p_orientation",
         (Series("orientation", "service_orientation", COLOURS["association"], 2.2),
-         Series("autonomy", "association_autonomy", "#56B4E9", 1.3, "--")),
+         Series("autonomy", "association_autonomy", "#56B4E9", 1.3, "--"),
+         Series("democratic_voice", "democratic_voice", "#009E73", 1.6, ":")),
         ylim=(0, 1), voice_service_ticks=True,
     ),
     "steering": PlotSpec(

@@ -66,6 +66,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "p_volunteering": "Volunteering",
         "rate": "share of citizens volunteering (%)",
         "hours": "volunteer hours per citizen (right axis)",
+        "rate_vulnerable": "vulnerable citizens volunteering (%)",
+        "democratic_voice": "democratic voice (volunteers' expressive activity)",
+        "finished": "The run has reached month {steps}: press RESET to start a new one.",
         "rate_axis": "% of citizens",
         "hours_axis": "hours / citizen / month",
         "p_trust": "Trust",
@@ -130,6 +133,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "p_volunteering": "Frivillighed",
         "rate": "andel borgere, der er frivillige (%)",
         "hours": "frivillige timer pr. borger (højre akse)",
+        "rate_vulnerable": "udsatte borgere, der er frivillige (%)",
+        "democratic_voice": "demokratisk stemme (frivilliges aktivitet som stemme)",
+        "finished": "Kørslen har nået måned {steps}: tryk RESET for at starte en ny.",
         "rate_axis": "% af borgerne",
         "hours_axis": "timer / borger / måned",
         "p_trust": "Tillid",
@@ -199,8 +205,9 @@ steering crowds out what people give of their own accord. Trust falls fast and g
 
 **Try this.** Press ▶ to run. After a few years press *Over-steer* (or drag *Steering now* to 0.9)
 and watch the orange volunteers disappear and trust fall. Then press *Ease off* and see how
-slowly they come back. Compare the scenarios *NPM* (associations as suppliers) and *NPG*
-(associations as partners) on synergy and on bonding vs bridging ties.
+slowly they come back. Then compare the governance modes *NPM* (associations as suppliers) and
+*NPG* (associations as partners): pick one under *Start settings → Governance*, press RESET and
+run; look at synergy, at the associations' voice and at bonding vs bridging ties.
 """,
     "da": """
 **Det ser du.** En lille kommune: nogle hundrede borgere i nogle få sociale grupper (de lyse
@@ -216,8 +223,9 @@ langsomt tilbage.
 
 **Prøv dette.** Tryk ▶ for at køre. Efter nogle år: tryk *Overstyr* (eller træk *Styring nu* op
 på 0,9), og se de orange frivillige forsvinde og tilliden falde. Tryk så *Slip*, og se hvor
-langsomt de vender tilbage. Sammenlign scenarierne *NPM* (foreninger som leverandører) og *NPG*
-(foreninger som samarbejdspartnere) på synergi og på sammenbindende og brobyggende bånd.
+langsomt de vender tilbage. Sammenlign så styringsformerne *NPM* (foreninger som leverandører) og
+*NPG* (foreninger som samarbejdspartnere): vælg en under *Startindstillinger → Styringsform*, tryk
+RESET og kør; se på synergi, på foreningernes stemme og på sammenbindende og brobyggende bånd.
 """,
 }
 
