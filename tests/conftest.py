@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,3 +48,26 @@ def live_processes_in_group(pgid: int) -> list[int]:
         if int(fields[2]) == pgid and fields[0] != "Z":
             live.append(int(stat.parent.name))
     return live
+
+
+@contextmanager
+def own_process_group(args: list[str], **popen_kwargs):
+    """Start ``args`` as the leader of a new process group; kill whatever of the group is left at the end."""
+    proc = subprocess.Popen(args, start_new_session=True, **popen_kwargs)
+    try:
+        yield proc
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def signal_and_wait_for_group(proc: subprocess.Popen, sig: int, timeout: float = 20.0) -> list[int]:
+    """Send ``sig`` to a group leader, wait for it and its group to end; return the processes still running."""
+    proc.send_signal(sig)
+    proc.wait(timeout=timeout)
+    deadline = time.monotonic() + timeout
+    while live_processes_in_group(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return live_processes_in_group(proc.pid)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import json
-import os
 import socket
 
 import numpy as np
@@ -13,7 +12,7 @@ import pytest
 
 from simulation.scenarios import InputError
 from simulation.sweep import load_experiment, replicate_seeds, run_sweep
-from tests.conftest import live_processes_in_group, run_cli
+from tests.conftest import live_processes_in_group, own_process_group, run_cli, signal_and_wait_for_group
 
 DESIGN = """\
 description = "tiny test design"
@@ -358,22 +357,11 @@ def test_workers_end_when_the_sweep_process_is_killed(tmp_path):
     text = DESIGN.replace("steps = 4", "steps = 60").replace("n_citizens = 100", "n_citizens = 800").replace("replicates = 2", "replicates = 5")
     design = _write(tmp_path, text)
     args = [str(SAMSKABELSE), "sweep", str(design), "--out", str(tmp_path / "out"), "--workers", "2", "--batch-size", "1", "--quiet"]
-    proc = subprocess.Popen(args, cwd=tmp_path, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
+    with own_process_group(args, cwd=tmp_path, stderr=subprocess.DEVNULL) as proc:
         runs = tmp_path / "out" / "runs"
         deadline = time.monotonic() + 60
         while not list(runs.glob("runs-*.csv")) and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.02)
         assert proc.poll() is None, "the sweep ended before it could be killed"
         assert len(live_processes_in_group(proc.pid)) >= 3   # main, fork server or workers
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
-        deadline = time.monotonic() + 20
-        while live_processes_in_group(proc.pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert live_processes_in_group(proc.pid) == []
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        assert signal_and_wait_for_group(proc, signal.SIGKILL) == []

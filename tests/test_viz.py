@@ -7,8 +7,6 @@ real Chromium.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
@@ -303,14 +301,13 @@ def test_sigterm_stops_the_server_and_frees_the_port(tmp_path):
     import subprocess
     import time
 
-    from tests.conftest import SAMSKABELSE, live_processes_in_group
+    from tests.conftest import SAMSKABELSE, own_process_group, signal_and_wait_for_group
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([str(SAMSKABELSE), "viz", "--port", str(port)], cwd=tmp_path, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
+    with own_process_group([str(SAMSKABELSE), "viz", "--port", str(port)], cwd=tmp_path,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as proc:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and proc.poll() is None:
             try:
@@ -320,16 +317,6 @@ def test_sigterm_stops_the_server_and_frees_the_port(tmp_path):
                 time.sleep(0.2)
         else:
             pytest.fail("the server did not start listening")
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=20)
-        deadline = time.monotonic() + 20
-        while live_processes_in_group(proc.pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert live_processes_in_group(proc.pid) == []
+        assert signal_and_wait_for_group(proc, signal.SIGTERM) == []
         with pytest.raises(OSError):
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
