@@ -13,6 +13,7 @@ import shlex
 import signal
 import sys
 import textwrap
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,7 @@ def _display(path: Path) -> str:
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     """``--set`` pairs and ``--steps``/``--seed``; an error names the option the user typed."""
     from .parameters import ParameterError, coerce_value
-    from .scenarios import InputError, parse_assignments, parse_text_value
+    from .scenarios import InputError, parse_assignments
 
     overrides: dict[str, Any] = parse_assignments(getattr(args, "set", None))
     for name in ("steps", "seed"):
@@ -53,12 +54,12 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         if text is None:
             continue
         try:
-            value = coerce_value(name, parse_text_value(name, text))
+            value = coerce_value(name, text)
         except ParameterError as exc:
             raise InputError(f"--{name} {text}: {exc}.") from None
         if name in overrides:
             try:
-                other = coerce_value(name, parse_text_value(name, overrides[name]))
+                other = coerce_value(name, overrides[name])
             except ParameterError:
                 other = None
             if other != value:
@@ -66,14 +67,6 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
                                  "give it once.")
         overrides[name] = value
     return overrides
-
-
-def _not_empty(option: str, value: str | None) -> None:
-    """An option given as an empty string is a mistake, not a request for the default."""
-    from .scenarios import InputError
-
-    if value is not None and not value.strip():
-        raise InputError(f"{option} {value!r}: empty; give a value, or leave {option} out for the default.")
 
 
 def _check_run_folder(out_dir: Path) -> None:
@@ -103,9 +96,9 @@ def _check_run_folder(out_dir: Path) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     """Run one scenario and write its results."""
     from .runner import RUN_FIGURE, ensure_output_folder, run_scenario, summary_table
-    from .scenarios import resolve
+    from .scenarios import require_not_empty, resolve
 
-    _not_empty("--out", args.out)
+    require_not_empty("--out", args.out)
     scen = resolve(args.scenario, _overrides(args))
     p = scen.parameters
     out_dir = Path(args.out) if args.out is not None else Path("results") / f"{scen.name}-seed{p.seed}"
@@ -263,11 +256,11 @@ def cmd_plot(args: argparse.Namespace) -> int:
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run an experiment design; resumable."""
     from .runner import ensure_output_folder
-    from .scenarios import InputError
+    from .scenarios import InputError, require_not_empty
     from .sweep import SweepInterrupted, dask_executor, load_experiment, prepare_output, run_sweep
 
-    _not_empty("--out", args.out)
-    _not_empty("--scheduler", args.scheduler)
+    require_not_empty("--out", args.out)
+    require_not_empty("--scheduler", args.scheduler)
     design = load_experiment(args.experiment)
     out_dir = Path(args.out) if args.out is not None else Path("results") / design.name
     prepare_output(design, out_dir)  # refuse a folder of another experiment before connecting anywhere
@@ -295,11 +288,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
              f"{design.replicates} seeds) of scenario {design.scenario}, {design.base.steps} months, keeping "
              f"{design.keep}{f' (k = {design.k})' if design.k else ''}; output {_display(out_dir)}/")
     resume = f"samskabelse {shlex.join(sys.argv[1:])}" if sys.argv[1:] else "the same command"
-    # a batch system ending the job (SIGTERM) stops the sweep as cleanly as Ctrl-C does
-    previous_term = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
-        table = run_sweep(design, out_dir, executor, progress=not args.quiet, workers=workers, batch_size=args.batch_size,
-                          executor_label=label, stop_after=stop_after)
+        with sigterm_as_ctrl_c():  # a batch system ending the job stops the sweep as cleanly as Ctrl-C does
+            table = run_sweep(design, out_dir, executor, progress=not args.quiet, workers=workers,
+                              batch_size=args.batch_size, executor_label=label, stop_after=stop_after)
     except SweepInterrupted as exc:
         _error(f"interrupted. {exc.done} of {exc.total} runs are saved in {_display(exc.out_dir / 'runs')}. "
                f"Run the same command again to resume without rerunning them: {resume}", prefix="stopped")
@@ -307,7 +299,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     except InputError:
         raise
     finally:
-        signal.signal(signal.SIGTERM, previous_term)
         if client is not None:
             try:
                 client.close(timeout=5)
@@ -324,8 +315,18 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
-def _raise_keyboard_interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
+@contextmanager
+def sigterm_as_ctrl_c():
+    """Within the block, SIGTERM (``kill``, a batch system, a service manager) acts as Ctrl-C does."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 # --- viz -----------------------------------------------------------------------------------
@@ -358,7 +359,8 @@ def cmd_viz(args: argparse.Namespace) -> int:
             _error(f"the browser model needs its optional extra ({exc.name} is missing): pip install -e \".[viz]\"")
         return EXIT_INPUT
     _check_port_free(args.host, args.port)
-    return serve(host=args.host, port=args.port)
+    with sigterm_as_ctrl_c():  # `kill` of the command also ends its Solara server (see serve)
+        return serve(host=args.host, port=args.port)
 
 
 # --- report --------------------------------------------------------------------------------
@@ -378,7 +380,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 # --- parser and entry point ----------------------------------------------------------------
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
+    """A whole number of 1 or more (an argparse type)."""
     try:
         value = int(text)
     except ValueError:
@@ -457,11 +460,11 @@ def build_parser() -> argparse.ArgumentParser:
                                    "command again to resume after an interruption.")
     p.add_argument("experiment", metavar="EXPERIMENT.toml")
     p.add_argument("--out", metavar="DIR", help="output folder (default: results/EXPERIMENT)")
-    p.add_argument("--workers", type=_positive_int, metavar="N", help="local worker processes (default: all cores)")
+    p.add_argument("--workers", type=positive_int, metavar="N", help="local worker processes (default: all cores)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786")
     p.add_argument("--connect-timeout", type=_positive_float, default=5.0, metavar="SECONDS",
                    help="how long to try reaching the Dask scheduler (default 5)")
-    p.add_argument("--batch-size", type=_positive_int, metavar="N", help="runs per task (default: about 4 tasks per worker, at most 25)")
+    p.add_argument("--batch-size", type=positive_int, metavar="N", help="runs per task (default: about 4 tasks per worker, at most 25)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary lines (for scripts)")
     p.set_defaults(func=cmd_sweep)
 

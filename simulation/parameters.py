@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import tomllib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -243,12 +243,37 @@ def _check_value(f: dataclasses.Field, value: Any) -> None:
         raise bad
 
 
+#: Text (a command line, a text box) for a whole number and for a number: plain decimal notation.
+_DECIMAL_INT = re.compile(r"[+-]?[0-9]+")
+_DECIMAL_FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def _parse_text(f: dataclasses.Field, text: str) -> Any:
+    """A value typed as text (a command line, a text box), in the declared type of ``f``.
+
+    Whole numbers in plain decimal (``200``; not ``0x10``, ``1_000`` or ``2e2``), numbers in
+    decimal or exponent notation (``0.5``, ``1e-3``), ``true``/``false``. Anything else
+    (``0.5 # note``) is refused.
+    """
+    value = text.strip()
+    if f.type in ("bool", bool):
+        if value.lower() not in ("true", "false"):
+            raise ParameterError(f"parameter {f.name!r} = {text!r} is not allowed: expected {allowed(f.name)}")
+        return value.lower() == "true"
+    whole = f.type in ("int", int)
+    if not (_DECIMAL_INT if whole else _DECIMAL_FLOAT).fullmatch(value):
+        raise ParameterError(f"parameter {f.name!r} = {text!r} is not allowed: expected {allowed(f.name)} "
+                             "in plain decimal notation")
+    return int(value) if whole else float(value)
+
+
 def coerce_value(name: str, value: Any) -> Any:
     """Convert ``value`` to the declared type of parameter ``name`` and check it.
 
-    Accepts the strings a command line or a text box gives (``"0.5"``, ``"true"``, ``"12"``),
-    integral floats for whole-number parameters (a slider's ``10.0``), and ints for floats.
-    Raises :class:`ParameterError` naming the parameter, the value and what is allowed.
+    Accepts the text a command line or a text box gives (``"0.5"``, ``"true"``, ``"12"``; see
+    :func:`_parse_text`), integral floats for whole-number parameters (a slider's ``10.0``),
+    and ints for floats. Raises :class:`ParameterError` naming the parameter, the value and
+    what is allowed.
     """
     if name not in FIELDS or name == "policy_schedule":
         raise ParameterError(f"unknown parameter {name!r}{_suggest(name, FIELDS)}")
@@ -256,11 +281,7 @@ def coerce_value(name: str, value: Any) -> Any:
     typ = f.type
     v = value
     if isinstance(v, str) and typ not in ("str", str):
-        text = v.strip()
-        try:
-            v = tomllib.loads(f"v = {text.lower() if text.lower() in ('true', 'false') else text}")["v"]
-        except tomllib.TOMLDecodeError:
-            raise ParameterError(f"parameter {name!r} = {value!r} is not allowed: expected {allowed(name)}") from None
+        v = _parse_text(f, v)
     if typ in ("int", int) and isinstance(v, float) and not isinstance(v, bool) and v.is_integer():
         v = int(v)
     if typ in ("float", float) and isinstance(v, int) and not isinstance(v, bool):

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .parameters import make_parameters
-from .scenarios import InputError, _display
+from .scenarios import InputError, _display, require_not_empty
 from .sweep import Design, load_experiment, local_executor, replicate_seeds, run_sweep
 
 #: The project's experiment folder (next to the package in a source checkout).
@@ -1300,10 +1300,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.workers is not None and args.workers < 1:
         raise InputError(f"--workers {args.workers}: expected a whole number of 1 or more.")
-    if not args.out.strip():
-        raise InputError(f"--out {args.out!r}: empty; give a folder, or leave --out out for the default (results/report).")
-    if args.scheduler is not None and not args.scheduler.strip():
-        raise InputError(f"--scheduler {args.scheduler!r}: empty; give an address, or leave --scheduler out to run here.")
+    require_not_empty("--out", args.out)
+    require_not_empty("--scheduler", args.scheduler)
     if not args.no_sensitivity:  # before connecting anywhere or running anything
         from .sensitivity import require_salib
 

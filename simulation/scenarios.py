@@ -22,7 +22,7 @@ Resolution rules (documented in ``docs/cli.md``):
 * a policy change after the scenario's own horizon is an error in the file; when a command
   line or a sweep shortens the run, later changes are dropped with a note;
 * values in files must have their TOML type (``n_citizens = 200``, not ``"200"``); text from
-  a command line is parsed in plain decimal (:func:`parse_text_value`).
+  a command line is parsed in plain decimal (:func:`simulation.parameters.coerce_value`).
 
 Named scenarios are looked up in ``./scenarios`` (the current directory) and then in the
 project's ``scenarios/`` folder; ``SAMSKABELSE_SCENARIOS`` (a ``os.pathsep``-separated
@@ -33,14 +33,23 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .parameters import FIELDS, LEVERS, ParameterError, Parameters, coerce_value, make_parameters, parse_policy_schedule
+from .parameters import (
+    FIELDS,
+    LEVERS,
+    ParameterError,
+    Parameters,
+    allowed,
+    coerce_value,
+    describe,
+    make_parameters,
+    parse_policy_schedule,
+)
 
 #: Scenario used when none is named.
 DEFAULT_SCENARIO = "denmark"
@@ -281,6 +290,12 @@ def resolve(
     )
 
 
+def require_not_empty(option: str, value: str | None) -> None:
+    """An option given as an empty string is a mistake, not a request for the default."""
+    if value is not None and not value.strip():
+        raise InputError(f"{option} {value!r}: empty; give a value, or leave {option} out for the default.")
+
+
 def parse_assignments(pairs: list[str] | None, option: str = "--set") -> dict[str, str]:
     """``["key=value", ...]`` from a command line as a dict; a malformed pair is an InputError.
 
@@ -323,19 +338,9 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def _field_kind(name: str) -> str:
-    typ = FIELDS[name].type
-    if typ in ("bool", bool):
-        return "bool"
-    if typ in ("int", int):
-        return "int"
-    if typ in ("float", float):
-        return "float"
-    return "str"
-
-
+#: The TOML type a file must give each declared type.
 _TOML_TYPE = {"bool": "a TOML boolean (true or false, without quotes)", "int": "a TOML integer (a whole number, without quotes)",
-              "float": "a TOML number (without quotes)", "str": "a TOML string (in quotes)"}
+              "float": "a TOML number (without quotes)"}
 
 
 def _check_file_type(key: str, value: Any, source: str) -> None:
@@ -343,48 +348,10 @@ def _check_file_type(key: str, value: Any, source: str) -> None:
 
     (Text is parsed only from a command line, where everything is text.)
     """
-    kind = _field_kind(key)
-    if kind != "str" and isinstance(value, str):
+    kind = describe(key)["type"]
+    if kind in _TOML_TYPE and isinstance(value, str):
         raise InputError(f"{source} {key!r} = {value!r}: a quoted value is text, but {key!r} expects {_TOML_TYPE[kind]}; "
-                         f"write {key} = {value.strip()} (allowed: {allowed_values(key)}).")
-
-
-#: What a command line may give for a whole number and for a number: plain decimal notation.
-_DECIMAL_INT = re.compile(r"[+-]?[0-9]+")
-_DECIMAL_FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-
-
-def parse_text_value(key: str, text: str) -> Any:
-    """A parameter value typed on a command line (always text), in its declared type.
-
-    Whole numbers in plain decimal (``200``; not ``0x10`` or ``1_000``), numbers in decimal
-    or exponent notation (``0.5``, ``1e-3``), booleans as ``true``/``false``, choices as
-    written. Anything else (``0.5 # note``) is a :class:`ParameterError`.
-    """
-    kind = _field_kind(key)
-    value = text.strip()
-    bad = ParameterError(f"parameter {key!r} = {text!r} is not allowed: expected {allowed_values(key)}"
-                         + (" in plain decimal notation" if kind in ("int", "float") else ""))
-    if kind == "bool":
-        if value.lower() not in ("true", "false"):
-            raise bad
-        return value.lower() == "true"
-    if kind == "int":
-        if not _DECIMAL_INT.fullmatch(value):
-            raise bad
-        return int(value)
-    if kind == "float":
-        if not _DECIMAL_FLOAT.fullmatch(value):
-            raise bad
-        return float(value)
-    return value
-
-
-def allowed_values(key: str) -> str:
-    """What parameter ``key`` allows, in words."""
-    from .parameters import allowed
-
-    return allowed(key)
+                         f"write {key} = {value.strip()} (allowed: {allowed(key)}).")
 
 
 def _typed_settings(values: Mapping[str, Any], source: str, schedule_hint: str, *, from_file: bool = False) -> dict[str, Any]:
@@ -400,8 +367,6 @@ def _typed_settings(values: Mapping[str, Any], source: str, schedule_hint: str, 
         if key in FIELDS and from_file:
             _check_file_type(key, value, source)
         try:
-            if key in FIELDS and isinstance(value, str):
-                value = parse_text_value(key, value)
             typed[key] = coerce_value(key, value)
         except ParameterError as exc:
             raise InputError(f"{source} {key!r}: {exc}.") from None

@@ -379,22 +379,12 @@ def write_results(result: SensitivityResult, out_dir: str | Path) -> list[Path]:
     return paths
 
 
-def _positive_int(text: str) -> int:
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {text!r}")
-    return value
-
-
 def main(argv: list[str] | None = None) -> int:
     """``python -m simulation.sensitivity [FILE] [--out DIR] [--workers N] [--quiet]``: the sensitivity analysis alone."""
     import argparse
     import sys
+
+    from .cli import positive_int
 
     parser = argparse.ArgumentParser(
         prog="python -m simulation.sensitivity",
@@ -404,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("file", nargs="?", default=str(Path(__file__).resolve().parent.parent / "experiments" / "sensitivity.toml"),
                         metavar="SENSITIVITY.toml", help="the design (default: the project's experiments/sensitivity.toml)")
     parser.add_argument("--out", default="results/sensitivity", metavar="DIR", help="output folder (default: results/sensitivity)")
-    parser.add_argument("--workers", type=_positive_int, metavar="N", help="local worker processes (default: all cores)")
+    parser.add_argument("--workers", type=positive_int, metavar="N", help="local worker processes (default: all cores)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     try:

@@ -147,6 +147,14 @@ def test_report_without_salib_stops_before_any_run(tmp_path):
     assert not out.exists()
 
 
+
+@pytest.mark.parametrize("option", ["--out", "--scheduler"])
+def test_report_refuses_an_empty_option_instead_of_using_the_default(tmp_path, option):
+    proc = run_cli("report", "--size", "tiny", option, "", "--quiet", cwd=tmp_path, timeout=60)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert f"{option} ''" in " ".join(proc.stderr.split())
+    assert not (tmp_path / "results").exists()
+
 def test_sensitivity_module_without_salib_or_with_bad_workers_gives_a_message(tmp_path):
     import os
     import subprocess

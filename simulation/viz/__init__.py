@@ -13,7 +13,6 @@ import importlib.util
 import ipaddress
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -111,23 +110,12 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
         )
         if host in ("0.0.0.0", "::"):
             print(f"Others open http://{lan_address() or '<this computer’s address>'}:{port}/", flush=True)
-    # SIGTERM (a service manager, `kill`) stops the server too: raised here as KeyboardInterrupt,
-    # subprocess.call then ends its child instead of leaving it listening on the port.
     try:
-        previous = signal.signal(signal.SIGTERM, _interrupt)
-    except ValueError:  # not the main thread: leave signals alone
-        previous = None
-    try:
+        # on Ctrl-C (or SIGTERM, which `samskabelse viz` turns into one), subprocess.call ends
+        # the Solara child before re-raising, so nothing is left listening on the port
         return subprocess.call(solara_command(host, port), env=server_env())
     except KeyboardInterrupt:
         return 0
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-
-
-def _interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt
 
 
 __all__ = ["APP_FILE", "DEFAULT_HOST", "DEFAULT_PORT", "is_loopback", "missing_modules", "serve", "server_env", "solara_command"]
