@@ -105,6 +105,7 @@ class CoCreationModel(mesa.Model):
         self.staff_agents = self._create_views([Staff] * parameters.n_staff)
 
         # month 0: what the starting state looks like under the starting levers
+        sm.offer_relation(self.world, self.p)
         sm.perceive_steering(self.world, self.p)
         sm.give_hours(self.world, self.p)
         sm.produce_outcomes(self.world, self.p)

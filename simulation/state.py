@@ -135,12 +135,12 @@ def initial_world(p: Parameters, rng_network: np.random.Generator, rng_populatio
     a_group = np.arange(na) % g  # associations grow out of every group in turn
     orientation_own = _clip01(r.normal(0.4, 0.15, na))
     autonomy_own = _clip01(r.normal(0.8, 0.1, na))
-    relation = np.full(na, RELATIONS.index(p.relation_offered), dtype=np.int8)
     associations = Associations(
         group=a_group, orientation=orientation_own.copy(), orientation_own=orientation_own,
         autonomy=autonomy_own.copy(), autonomy_own=autonomy_own,
         openness=np.full(na, p.targeting * (1 - 0.5 * p.quick_results_pressure)),
-        relation=relation, cooperation=np.full(na, 0.5), partner_trust=_clip01(r.normal(p.initial_trust_municipality, 0.05, na)),
+        relation=np.zeros(na, dtype=np.int8),  # set from the lever by submodels.offer_relation
+        cooperation=np.full(na, 0.5), partner_trust=_clip01(r.normal(p.initial_trust_municipality, 0.05, na)),
         understanding=np.full(na, 0.15), staff=np.arange(na) % ns,
         control_felt=np.zeros(na), support_felt=np.zeros(na), members=np.zeros(na, dtype=np.int64),
         by_group=GroupIndex.of(a_group, g),
