@@ -41,8 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from simulation import CoCreationModel  # noqa: E402
-from simulation import submodels as sm  # noqa: E402
-from simulation.state import CHANNEL_ASKED  # noqa: E402
+from simulation.core import processes as sm  # noqa: E402
+from simulation.core.state import CHANNEL_ASKED  # noqa: E402
 
 TARGET_SPEEDUP = 100.0
 

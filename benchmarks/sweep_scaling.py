@@ -5,7 +5,7 @@
 
 The sweep is an ordinary experiment (steering intensity x governance mode on the Danish
 baseline, replicate seeds from one root seed) run through the project's sweep engine,
-:func:`simulation.sweep.run_sweep`, three ways:
+:func:`simulation.experiment.sweeps.run_sweep`, three ways:
 
 * a local process pool of 1 worker, then of 2 workers (wall time of the whole sweep,
   including starting the pool and writing results; best of ``--repeats``);
@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 import pandas as pd  # noqa: E402
 
-from simulation.sweep import dask_executor, load_experiment, run_sweep  # noqa: E402
+from simulation.experiment.sweeps import dask_executor, load_experiment, run_sweep  # noqa: E402
 
 TARGET_SPEEDUP = 1.8
 MODES = ("npm", "npg")

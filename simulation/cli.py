@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from simulation.errors import InputError, display
+
 EXIT_INPUT = 2
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
@@ -35,18 +37,12 @@ def _wrap(text: str, indent: str = "  ") -> str:
     return textwrap.fill(" ".join(text.split()), width=96, initial_indent=indent, subsequent_indent=indent)
 
 
-def _display(path: Path) -> str:
-    from .scenarios import _display as display
-
-    return display(path)
-
-
 # --- run -----------------------------------------------------------------------------------
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     """``--set`` pairs and ``--steps``/``--seed``; an error names the option the user typed."""
-    from .parameters import ParameterError, coerce_value
-    from .scenarios import InputError, parse_assignments
+    from simulation.core.parameters import ParameterError, coerce_value
+    from simulation.experiment.scenarios import parse_assignments
 
     overrides: dict[str, Any] = parse_assignments(getattr(args, "set", None))
     for name in ("steps", "seed"):
@@ -71,11 +67,10 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 def _check_run_folder(out_dir: Path) -> None:
     """A run may write into a new or empty folder, or over an earlier run's files; nothing else."""
-    from .runner import load_json
-    from .scenarios import InputError
+    from simulation.experiment.runs import load_json
 
     if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(f"--out {_display(out_dir)}: is a file, not a folder.")
+        raise InputError(f"--out {display(out_dir)}: is a file, not a folder.")
     if not out_dir.is_dir() or not any(out_dir.iterdir()):
         return
     manifest = out_dir / "manifest.json"
@@ -88,15 +83,15 @@ def _check_run_folder(out_dir: Path) -> None:
     if kind != "run":
         what = "a sweep's results" if kind == "sweep" or (out_dir / "design.json").exists() else "other files"
         raise InputError(
-            f"--out {_display(out_dir)}: this folder holds {what}, not an earlier single run, so the run would mix "
+            f"--out {display(out_dir)}: this folder holds {what}, not an earlier single run, so the run would mix "
             "with them. Nothing was changed; choose another --out folder."
         )
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run one scenario and write its results."""
-    from .runner import RUN_FIGURE, ensure_output_folder, run_scenario, summary_table
-    from .scenarios import require_not_empty, resolve
+    from simulation.experiment.runs import RUN_FIGURE, ensure_output_folder, run_scenario, summary_table
+    from simulation.experiment.scenarios import require_not_empty, resolve
 
     require_not_empty("--out", args.out)
     scen = resolve(args.scenario, _overrides(args))
@@ -106,7 +101,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     ensure_output_folder(out_dir)  # before the run, not after it
     for note in scen.notes:
         _error(note, prefix="note")
-    _say(f"Scenario {scen.name} ({_display(scen.path)}): {p.governance_mode.upper()} governance, "
+    _say(f"Scenario {scen.name} ({display(scen.path)}): {p.governance_mode.upper()} governance, "
          f"{p.n_citizens:,} citizens, {p.n_associations} associations, {p.n_staff} staff, {p.steps} months, seed {p.seed}")
     if p.policy_schedule:
         _say("Policy: " + "; ".join(
@@ -117,7 +112,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     _say(summary_table(frame))
     _say()
     files = [f for f in manifest["files"] if f != RUN_FIGURE or not args.no_figure]
-    _say(f"Ran in {manifest['wall_time_seconds']:.2f} s. Wrote {', '.join(files)} to {_display(out_dir)}/")
+    _say(f"Ran in {manifest['wall_time_seconds']:.2f} s. Wrote {', '.join(files)} to {display(out_dir)}/")
     return 0
 
 
@@ -125,7 +120,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
     """List the named scenarios with one-line descriptions."""
-    from .scenarios import DEFAULT_SCENARIO, describe_all
+    from simulation.experiment.scenarios import DEFAULT_SCENARIO, describe_all
 
     rows = describe_all()
     if not rows:
@@ -145,13 +140,13 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     """Print a scenario's fully resolved parameters with their ranges and meanings."""
-    from .parameters import FIELDS, KINDS, LEVERS, describe
-    from .scenarios import resolve
+    from simulation.core.parameters import FIELDS, KINDS, LEVERS, describe
+    from simulation.experiment.scenarios import resolve
 
     scen = resolve(args.scenario, _overrides(args))
     p = scen.parameters
     values = p.to_dict()
-    _say(f"Scenario {scen.name}  ({_display(scen.path)})")
+    _say(f"Scenario {scen.name}  ({display(scen.path)})")
     if len(scen.chain) > 1:
         _say("Builds on: " + " -> ".join(x.stem for x in scen.chain))
     _say(_wrap(scen.description))
@@ -191,7 +186,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_params(args: argparse.Namespace) -> int:
     """Print every parameter with its default, allowed values and meaning."""
-    from .parameters import FIELDS, GOVERNANCE_MODES, KINDS, LEVERS, describe, parameter_table_markdown
+    from simulation.core.parameters import FIELDS, GOVERNANCE_MODES, KINDS, LEVERS, describe, parameter_table_markdown
 
     if args.markdown:
         sys.stdout.write(parameter_table_markdown())
@@ -223,9 +218,8 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 def cmd_plot(args: argparse.Namespace) -> int:
     """Redraw the figures of a run or a sweep from its saved files."""
-    from .runner import replot_run
-    from .scenarios import InputError
-    from .sweep import replot_sweep
+    from simulation.experiment.runs import replot_run
+    from simulation.experiment.sweeps import replot_sweep
 
     out_dir = Path(args.results_dir)
     if out_dir.exists() and not out_dir.is_dir():
@@ -240,14 +234,14 @@ def cmd_plot(args: argparse.Namespace) -> int:
             paths = [replot_run(out_dir)]
         else:
             raise InputError(
-                f"{_display(out_dir)}: holds neither a run (timeseries.csv, parameters.json) nor a sweep (design.json, "
+                f"{display(out_dir)}: holds neither a run (timeseries.csv, parameters.json) nor a sweep (design.json, "
                 "results.csv); give the folder that `samskabelse run` or `samskabelse sweep` wrote."
             )
     except (ValueError, KeyError, OSError) as exc:
-        raise InputError(f"{_display(out_dir)}: its files cannot be read back ({type(exc).__name__}: {exc}).") from None
+        raise InputError(f"{display(out_dir)}: its files cannot be read back ({type(exc).__name__}: {exc}).") from None
     if not paths:
-        raise InputError(f"{_display(out_dir)}: there was nothing to draw; no figure was written.")
-    _say(f"Wrote {len(paths)} figure{'s' if len(paths) != 1 else ''}: " + ", ".join(_display(p) for p in paths))
+        raise InputError(f"{display(out_dir)}: there was nothing to draw; no figure was written.")
+    _say(f"Wrote {len(paths)} figure{'s' if len(paths) != 1 else ''}: " + ", ".join(display(p) for p in paths))
     return 0
 
 
@@ -255,9 +249,9 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run an experiment design; resumable."""
-    from .runner import ensure_output_folder
-    from .scenarios import InputError, require_not_empty
-    from .sweep import SweepInterrupted, dask_executor, load_experiment, prepare_output, run_sweep
+    from simulation.experiment.runs import ensure_output_folder
+    from simulation.experiment.scenarios import require_not_empty
+    from simulation.experiment.sweeps import SweepInterrupted, dask_executor, load_experiment, prepare_output, run_sweep
 
     require_not_empty("--out", args.out)
     require_not_empty("--scheduler", args.scheduler)
@@ -286,14 +280,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if not args.quiet:
         _say(f"Experiment {design.name}: {design.n_runs} runs ({design.n_runs // design.replicates} design points x "
              f"{design.replicates} seeds) of scenario {design.scenario}, {design.base.steps} months, keeping "
-             f"{design.keep}{f' (k = {design.k})' if design.k else ''}; output {_display(out_dir)}/")
+             f"{design.keep}{f' (k = {design.k})' if design.k else ''}; output {display(out_dir)}/")
     resume = f"samskabelse {shlex.join(sys.argv[1:])}" if sys.argv[1:] else "the same command"
     try:
         with sigterm_as_ctrl_c():  # a batch system ending the job stops the sweep as cleanly as Ctrl-C does
             table = run_sweep(design, out_dir, executor, progress=not args.quiet, workers=workers,
                               batch_size=args.batch_size, executor_label=label, stop_after=stop_after)
     except SweepInterrupted as exc:
-        _error(f"interrupted. {exc.done} of {exc.total} runs are saved in {_display(exc.out_dir / 'runs')}. "
+        _error(f"interrupted. {exc.done} of {exc.total} runs are saved in {display(exc.out_dir / 'runs')}. "
                f"Run the same command again to resume without rerunning them: {resume}", prefix="stopped")
         return EXIT_INTERRUPTED
     except InputError:
@@ -304,14 +298,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 client.close(timeout=5)
             except Exception:  # noqa: BLE001 - closing a client must not hide the real outcome
                 pass
-    from .runner import load_json
+    from simulation.experiment.runs import load_json
 
     manifest = load_json(out_dir / "manifest.json")
     wall = manifest["sessions"][-1].get("wall_time_seconds", 0.0)
     _say(f"Sweep complete: {len(table)} rows from {design.n_runs} runs; this session took {wall:.1f} s.")
-    figures = (f"figures in {_display(out_dir / 'figures')}/" if design.vary
+    figures = (f"figures in {display(out_dir / 'figures')}/" if design.vary
                else "no figures (the experiment varies no parameter)")
-    _say(f"Results: {_display(out_dir / 'results.csv')}; {figures}; design and manifest in {_display(out_dir)}/")
+    _say(f"Results: {display(out_dir / 'results.csv')}; {figures}; design and manifest in {display(out_dir)}/")
     return 0
 
 
@@ -335,7 +329,6 @@ def _check_port_free(host: str, port: int) -> None:
     """Refuse before starting the server when ``host:port`` cannot be listened on (e.g. in use)."""
     import socket
 
-    from .scenarios import InputError
 
     try:
         family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
@@ -413,7 +406,7 @@ def _positive_float(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
-    from . import __version__
+    from simulation import __version__
 
     parser = argparse.ArgumentParser(
         prog="samskabelse",
@@ -488,8 +481,7 @@ def main(argv: list[str] | None = None) -> int:
         args = argparse.Namespace(func=cmd_report, args=argv[1:])
     else:
         args = parser.parse_args(argv)
-    from .scenarios import InputError
-    from .sweep import SweepFailed
+    from simulation.experiment.sweeps import SweepFailed
 
     try:
         return args.func(args)

@@ -14,10 +14,10 @@ import re
 import sys
 from pathlib import Path
 
-from . import submodels
-from .indicators import INDICATORS
-from .model import CoCreationModel
-from .parameters import parameter_table_markdown
+from simulation.core import processes as submodels
+from simulation.core.indicators import INDICATORS
+from simulation.core.model import CoCreationModel
+from simulation.core.parameters import parameter_table_markdown
 
 ODD_PATH = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
 

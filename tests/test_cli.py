@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from simulation.indicators import INDICATORS
-from simulation.parameters import FIELDS
+from simulation.core.indicators import INDICATORS
+from simulation.core.parameters import FIELDS
 
 SMALL = ("--steps", 3, "--set", "n_citizens=200")
 
@@ -43,7 +43,7 @@ def test_run_prints_a_summary_and_writes_every_file(cli, tmp_path):
 
 def test_parquet_holds_the_same_table_as_the_csv_where_pyarrow_is_installed(cli, tmp_path):
     pytest.importorskip("pyarrow")
-    from simulation.runner import read_table
+    from simulation.experiment.runs import read_table
 
     out = tmp_path / "out"
     proc = cli("run", *SMALL, "--out", out, "--no-figure")

@@ -1,7 +1,7 @@
 """docs/ODD.md stays true to the code."""
 
+from simulation.core.parameters import FIELDS
 from simulation.odd import ODD_PATH, PROCESSES, stale_sections
-from simulation.parameters import FIELDS
 
 
 def test_generated_sections_of_the_odd_are_up_to_date():
@@ -21,7 +21,7 @@ def test_every_parameter_and_every_process_is_in_the_odd():
 def test_processes_listed_in_the_order_the_model_runs_them():
     import inspect
 
-    from simulation.model import CoCreationModel
+    from simulation.core.model import CoCreationModel
 
     source = inspect.getsource(CoCreationModel.step)
     positions = [source.index(func.__name__) for _, func in PROCESSES]

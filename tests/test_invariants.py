@@ -5,8 +5,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulation import CoCreationModel
-from simulation.agents import Citizen, Volunteer
-from simulation.indicators import INDICATORS
+from simulation.core.agents import Citizen, Volunteer
+from simulation.core.indicators import INDICATORS
 
 UNIT = [k for k in INDICATORS if k not in ("volunteer_hours", "bonding_capital", "bridging_capital", "ei_index",
                                            "service_output", "civil_output", "synergy", "municipal_output",

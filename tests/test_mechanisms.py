@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from simulation import CoCreationModel, make_parameters
-from simulation import submodels as sm
+from simulation.core import processes as sm
 
 SEEDS = (1, 2)
 BASE = {"n_citizens": 400, "n_associations": 10, "n_staff": 4}

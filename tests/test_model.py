@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from simulation import CoCreationModel, ParameterError
-from simulation.agents import Association, Citizen, Staff, Volunteer
-from simulation.indicators import INDICATORS
+from simulation.core.agents import Association, Citizen, Staff, Volunteer
+from simulation.core.indicators import INDICATORS
 
 PUBLIC_INDICATORS = list(INDICATORS)[:19]
 

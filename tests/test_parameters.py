@@ -3,7 +3,7 @@
 import pytest
 
 from simulation import CoCreationModel, ParameterError, make_parameters
-from simulation.parameters import FIELDS, GOVERNANCE_MODES, LEVERS, coerce_value, describe, parameter_table_markdown
+from simulation.core.parameters import FIELDS, GOVERNANCE_MODES, LEVERS, coerce_value, describe, parameter_table_markdown
 
 PUBLIC = ["governance_mode", "steering_intensity", "facilitation", "quick_results_pressure", "n_citizens",
           "n_associations", "n_staff", "n_groups", "steps", "seed"]

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.parameters import make_parameters
+from simulation.core.parameters import make_parameters
+from simulation.experiment.runs import simulate
+from simulation.experiment.scenarios import resolve
 from simulation.report import half_time
-from simulation.runner import simulate
-from simulation.scenarios import resolve
 
 N = 400
 SEEDS = (1, 2, 3)

@@ -6,10 +6,10 @@ import re
 import numpy as np
 import pytest
 
-from simulation.parameters import FIELDS, LEVERS
+from simulation.core.parameters import FIELDS, LEVERS
+from simulation.experiment.sensitivity import default_factors, load_sensitivity
+from simulation.experiment.sweeps import load_experiment
 from simulation.report import EXPERIMENT_DIR, EXPERIMENTS, NOT, PARTLY, REPRODUCED, half_time
-from simulation.sensitivity import default_factors, load_sensitivity
-from simulation.sweep import load_experiment
 
 from .conftest import run_cli
 
@@ -123,7 +123,7 @@ def test_sensitivity_runs_alone_from_its_module(tmp_path):
     import subprocess
     import sys
 
-    proc = subprocess.run([sys.executable, "-m", "simulation.sensitivity", "--help"], capture_output=True, text=True, cwd=tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "simulation.experiment.sensitivity", "--help"], capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 0 and "Morris" in proc.stdout
 
 
@@ -161,10 +161,10 @@ def test_sensitivity_module_without_salib_or_with_bad_workers_gives_a_message(tm
     import sys
 
     env = {**os.environ, **_without_salib(tmp_path)}
-    proc = subprocess.run([sys.executable, "-m", "simulation.sensitivity", "--out", str(tmp_path / "sens")],
+    proc = subprocess.run([sys.executable, "-m", "simulation.experiment.sensitivity", "--out", str(tmp_path / "sens")],
                           capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert 'pip install -e ".[sensitivity]"' in proc.stderr and not (tmp_path / "sens").exists()
-    proc = subprocess.run([sys.executable, "-m", "simulation.sensitivity", "--workers", "-1"], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "simulation.experiment.sensitivity", "--workers", "-1"], capture_output=True, text=True,
                           cwd=tmp_path, timeout=60)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "--workers" in proc.stderr

@@ -7,8 +7,9 @@ import json
 import pandas as pd
 import pytest
 
-from simulation.parameters import GOVERNANCE_MODES
-from simulation.scenarios import PROJECT_SCENARIO_DIR, InputError, available, resolve
+from simulation.core.parameters import GOVERNANCE_MODES
+from simulation.errors import InputError
+from simulation.experiment.scenarios import PROJECT_SCENARIO_DIR, available, resolve
 
 REQUIRED = [
     "denmark", "southern_europe", "npm_contracting", "npg_partnership", "over_steering_episode",

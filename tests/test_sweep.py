@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.scenarios import InputError
-from simulation.sweep import load_experiment, replicate_seeds, run_sweep
+from simulation.errors import InputError
+from simulation.experiment.sweeps import load_experiment, replicate_seeds, run_sweep
 from tests.conftest import live_processes_in_group, own_process_group, run_cli, signal_and_wait_for_group
 
 DESIGN = """\

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.model import CoCreationModel
+from simulation.core.model import CoCreationModel
 from simulation.viz.settings import StartSettings, browser_parameters
 
 SEEDS = range(1, 11)

@@ -15,7 +15,7 @@ v = pytest.importorskip("ipyvuetify")
 widgets = pytest.importorskip("ipywidgets")
 
 import simulation.viz as viz  # noqa: E402
-from simulation.parameters import LEVERS, ParameterError, describe  # noqa: E402
+from simulation.core.parameters import LEVERS, ParameterError, describe  # noqa: E402
 from simulation.viz import drawing, settings, text  # noqa: E402
 from simulation.viz.settings import BrowserModel, StartSettings  # noqa: E402
 from simulation.viz.state import language, start_settings  # noqa: E402

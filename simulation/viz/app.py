@@ -12,7 +12,7 @@ from __future__ import annotations
 import solara
 from mesa.visualization import SolaraViz
 
-from simulation.parameters import describe
+from simulation.core.parameters import describe
 from simulation.viz.components import CSS, LiveLever, MainView, StartSettingsCard
 from simulation.viz.settings import BROWSER_CITIZENS, BrowserModel
 from simulation.viz.state import language

@@ -12,11 +12,11 @@ import markdown
 import solara
 from mesa.visualization.utils import force_update, update_counter
 
-from ..parameters import GOVERNANCE_MODES
-from .drawing import COLOURS, Dashboard, NetworkView
-from .settings import available_scenarios, label, lever_sliders, slider_spec
-from .state import language, start_settings
-from .text import (
+from simulation.core.parameters import GOVERNANCE_MODES
+from simulation.viz.drawing import COLOURS, Dashboard, NetworkView
+from simulation.viz.settings import available_scenarios, label, lever_sliders, slider_spec
+from simulation.viz.state import language, start_settings
+from simulation.viz.text import (
     EXPLANATION,
     LANGUAGES,
     LEGEND,

@@ -36,7 +36,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 from PIL import Image
 
-from .text import LEGEND, t
+from simulation.viz.text import LEGEND, t
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 COLOURS: dict[str, str] = {

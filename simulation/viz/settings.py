@@ -3,8 +3,8 @@
 Pure Python: no Solara, no matplotlib, so it is tested and reused without the browser stack.
 
 A *start setting* is a named scenario (``scenarios/*.toml``, resolved by
-:mod:`simulation.scenarios`) plus the governance mode and the main levers, each shown as a
-slider generated from the parameter declarations (:func:`simulation.parameters.describe`).
+:mod:`simulation.experiment.scenarios`) plus the governance mode and the main levers, each shown as a
+slider generated from the parameter declarations (:func:`simulation.core.parameters.describe`).
 Picking a scenario or a mode moves the sliders to that scenario's or mode's values; moving a
 slider overrides one lever. Only named scenarios can be picked: the page never reads a path
 a user types.
@@ -18,9 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import scenarios
-from ..model import CoCreationModel
-from ..parameters import ParameterError, Parameters, coerce_value, describe, make_parameters
+from simulation.core.model import CoCreationModel
+from simulation.core.parameters import ParameterError, Parameters, coerce_value, describe, make_parameters
+from simulation.experiment import scenarios
 
 #: The levers with a slider on the page, in the order they are shown.
 SLIDER_LEVERS: tuple[str, ...] = (
@@ -96,7 +96,7 @@ def lever_sliders() -> list[SliderSpec]:
 def available_scenarios() -> dict[str, str]:
     """Scenario name -> its description, for the picker (default scenario first).
 
-    The names are those of :func:`simulation.scenarios.available` (the project's
+    The names are those of :func:`simulation.experiment.scenarios.available` (the project's
     ``scenarios/`` folder and the folders its search path names); files that cannot be read
     are left out of the picker rather than breaking the page.
     """
@@ -215,7 +215,7 @@ class BrowserModel(CoCreationModel):
 
     def __init__(self, seed: Any = 1, n_citizens: Any = BROWSER_CITIZENS, settings: StartSettings | None = None) -> None:
         if settings is None:
-            from .state import start_settings
+            from simulation.viz.state import start_settings
 
             settings = start_settings.value
         parameters, notices = browser_parameters(settings, seed, n_citizens)

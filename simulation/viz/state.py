@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import solara
 
-from .settings import StartSettings
+from simulation.viz.settings import StartSettings
 
 #: What the next run (Mesa's Reset) starts from: scenario, governance mode, lever overrides.
 start_settings: solara.Reactive[StartSettings] = solara.reactive(StartSettings())

@@ -1,6 +1,6 @@
 """Every word the page shows of its own, in English and Danish.
 
-The sliders' help texts are the parameters' declared meanings (``simulation.parameters``) and
+The sliders' help texts are the parameters' declared meanings (``simulation.core.parameters``) and
 stay in English: one source for every interface.
 """
 

@@ -5,7 +5,7 @@ A scenario file (read with the standard library's :mod:`tomllib`) looks like thi
     description = "What it represents and which part of the seed it comes from."
     base = "denmark"              # optional: start from another scenario (name or path)
 
-    [parameters]                  # any parameter of simulation.parameters
+    [parameters]                  # any parameter of simulation.core.parameters
     governance_mode = "npm"
     steering_intensity = 0.6
 
@@ -22,7 +22,7 @@ Resolution rules (documented in ``docs/cli.md``):
 * a policy change after the scenario's own horizon is an error in the file; when a command
   line or a sweep shortens the run, later changes are dropped with a note;
 * values in files must have their TOML type (``n_citizens = 200``, not ``"200"``); text from
-  a command line is parsed in plain decimal (:func:`simulation.parameters.coerce_value`).
+  a command line is parsed in plain decimal (:func:`simulation.core.parameters.coerce_value`).
 
 Named scenarios are looked up in ``./scenarios`` (the current directory) and then in the
 project's ``scenarios/`` folder; ``SAMSKABELSE_SCENARIOS`` (a ``os.pathsep``-separated
@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .parameters import (
+from simulation.core.parameters import (
     FIELDS,
     LEVERS,
     ParameterError,
@@ -50,6 +50,7 @@ from .parameters import (
     make_parameters,
     parse_policy_schedule,
 )
+from simulation.errors import InputError, display, suggest
 
 #: Scenario used when none is named.
 DEFAULT_SCENARIO = "denmark"
@@ -58,11 +59,7 @@ DEFAULT_SCENARIO = "denmark"
 SCENARIO_KEYS = ("description", "base", "parameters", "policy")
 
 #: The project's own scenario folder (next to the package in a source checkout).
-PROJECT_SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-
-
-class InputError(Exception):
-    """Bad user input (a file, a name, a value): the message says where and what is allowed."""
+PROJECT_SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 
 
 @dataclass
@@ -102,26 +99,19 @@ def available() -> dict[str, Path]:
     return dict(sorted(found.items()))
 
 
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
 def read_toml(path: Path) -> dict[str, Any]:
     """Read a TOML file; a syntax error becomes an :class:`InputError` naming file and line."""
     try:
         with open(path, "rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError:
-        raise InputError(f"{_display(path)}: no such file.") from None
+        raise InputError(f"{display(path)}: no such file.") from None
     except IsADirectoryError:
-        raise InputError(f"{_display(path)}: is a folder, not a TOML file.") from None
+        raise InputError(f"{display(path)}: is a folder, not a TOML file.") from None
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{_display(path)}: not valid TOML: {exc}. Fix the file and try again.") from None
+        raise InputError(f"{display(path)}: not valid TOML: {exc}. Fix the file and try again.") from None
     except UnicodeDecodeError:
-        raise InputError(f"{_display(path)}: not a UTF-8 text file.") from None
+        raise InputError(f"{display(path)}: not a UTF-8 text file.") from None
 
 
 def looks_like_path(ref: str) -> bool:
@@ -148,23 +138,18 @@ def find(ref: str, relative_to: Path | None = None) -> Path:
     raise InputError(
         f"unknown scenario {ref!r}.{hint} Known scenarios: {', '.join(names) or '(none found)'}. "
         f"A scenario can also be given as a path to a .toml file; named ones are looked up in "
-        f"{', '.join(_display(d) for d in search_path())}."
+        f"{', '.join(display(d) for d in search_path())}."
     )
-
-
-def _suggest(name: str, names) -> str:
-    close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.5)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _read_scenario_file(path: Path) -> dict[str, Any]:
     """One scenario file, checked for structure and parameter values (not yet merged)."""
     data = read_toml(path)
-    where = _display(path)
+    where = display(path)
     for key in data:
         if key not in SCENARIO_KEYS:
             raise InputError(
-                f"{where}: unknown top-level key {key!r}{_suggest(key, SCENARIO_KEYS)}; a scenario file may hold "
+                f"{where}: unknown top-level key {key!r}{suggest(key, SCENARIO_KEYS)}; a scenario file may hold "
                 f"{', '.join(SCENARIO_KEYS)}. Parameters go in the [parameters] table."
             )
     desc = data.get("description")
@@ -216,8 +201,8 @@ def _resolve_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, A
     """Settings, policy (with the file of each entry) and chain of a scenario file and its bases."""
     real = path.resolve()
     if real in seen:
-        loop = " -> ".join(_display(p) for p in (*seen, real))
-        raise InputError(f"{_display(path)}: key 'base' makes a loop of scenarios: {loop}.")
+        loop = " -> ".join(display(p) for p in (*seen, real))
+        raise InputError(f"{display(path)}: key 'base' makes a loop of scenarios: {loop}.")
     spec = _read_scenario_file(path)
     if spec["base"] is None:
         settings: dict[str, Any] = {}
@@ -227,7 +212,7 @@ def _resolve_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, A
         try:
             base_path = find(spec["base"], relative_to=path.parent)
         except InputError as exc:
-            raise InputError(f"{_display(path)}: key 'base': {exc}") from None
+            raise InputError(f"{display(path)}: key 'base': {exc}") from None
         settings, policy, chain, _, _ = _resolve_chain(base_path, (*seen, real))
     settings = merge_settings(settings, spec["settings"])
     if spec["policy"]:
@@ -259,13 +244,13 @@ def resolve(
     path = find(ref)
     settings, policy, chain, description, _ = _resolve_chain(path)
     name = path.stem
-    where = _display(path)
+    where = display(path)
     file_steps = settings.get("steps", FIELDS["steps"].default)
     for p in policy:
         step = p["entry"].get("step")
         if isinstance(step, int) and step > file_steps:
             raise InputError(
-                f"{_display(p['file'])}: the {ordinal(p['index'])} [[policy]] table: key 'step' = {step} lies beyond the "
+                f"{display(p['file'])}: the {ordinal(p['index'])} [[policy]] table: key 'step' = {step} lies beyond the "
                 f"horizon of scenario {name!r} (steps = {file_steps}); a change must come at step 1 to {file_steps}."
             )
     typed = _typed_settings(overrides or {}, override_source,
@@ -311,7 +296,7 @@ def parse_assignments(pairs: list[str] | None, option: str = "--set") -> dict[st
         if key not in FIELDS or key == "policy_schedule":
             if key == "policy_schedule":
                 raise InputError(f"{option} policy_schedule: lever changes can only be given as [[policy]] tables in a scenario file.")
-            raise InputError(f"{option} {key}: unknown parameter {key!r}{_suggest(key, FIELDS)}. `samskabelse params` lists them all.")
+            raise InputError(f"{option} {key}: unknown parameter {key!r}{suggest(key, FIELDS)}. `samskabelse params` lists them all.")
         if key in out and out[key].strip() != value.strip():
             raise InputError(f"{option} {key}={out[key]} and {option} {key}={value}: the same parameter is given two different "
                              "values; give it once.")

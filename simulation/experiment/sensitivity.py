@@ -2,8 +2,8 @@
 
 A sensitivity design (``experiments/sensitivity.toml``) is not a grid, so it is not a
 ``samskabelse sweep`` file; but its runs are ordinary sweep runs. :class:`PointsDesign` is a
-:class:`~simulation.sweep.Design` whose runs are an explicit list of parameter points (the
-rows of a SALib sample) instead of a grid, so :func:`simulation.sweep.run_sweep` runs them on
+:class:`~simulation.experiment.sweeps.Design` whose runs are an explicit list of parameter points (the
+rows of a SALib sample) instead of a grid, so :func:`simulation.experiment.sweeps.run_sweep` runs them on
 any executor, saves them as they finish and resumes after an interruption, exactly as for a
 sweep.
 
@@ -29,11 +29,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .indicators import INDICATORS
-from .parameters import FIELDS, coerce_value
-from .runner import to_jsonable
-from .scenarios import InputError, _display, find, read_toml, resolve
-from .sweep import KEEP_MODES, Design, Run, replicate_seeds, run_sweep
+from simulation.core.indicators import INDICATORS
+from simulation.core.parameters import FIELDS, coerce_value
+from simulation.errors import InputError, display
+from simulation.experiment.runs import to_jsonable
+from simulation.experiment.scenarios import find, read_toml, resolve
+from simulation.experiment.sweeps import KEEP_MODES, Design, Run, replicate_seeds, run_sweep
 
 SENSITIVITY_KEYS = ("description", "scenario", "steps", "replicates", "root_seed", "parameters", "keep", "morris", "sobol")
 MORRIS_KEYS = ("trajectories", "levels", "seed", "behaviour_range", "exclude")
@@ -210,7 +211,7 @@ def load_sensitivity(path: str | Path, overrides: Mapping[str, Any] | None = Non
     """
     path = Path(path)
     data = read_toml(path)
-    where = _display(path)
+    where = display(path)
     _check_keys(where, data, SENSITIVITY_KEYS, "")
     o = dict(overrides or {})
     morris = data.get("morris", {})
@@ -362,7 +363,7 @@ def run_sensitivity(
 
 def write_results(result: SensitivityResult, out_dir: str | Path) -> list[Path]:
     """Write the indices as CSV tables and draw the figures (the report's, alone)."""
-    from .report import figure_morris, figure_sobol
+    from simulation.report import figure_morris, figure_sobol
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -380,18 +381,18 @@ def write_results(result: SensitivityResult, out_dir: str | Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m simulation.sensitivity [FILE] [--out DIR] [--workers N] [--quiet]``: the sensitivity analysis alone."""
+    """``python -m simulation.experiment.sensitivity [FILE] [--out DIR] [--workers N] [--quiet]``: the sensitivity analysis alone."""
     import argparse
     import sys
 
-    from .cli import positive_int
+    from simulation.cli import positive_int
 
     parser = argparse.ArgumentParser(
-        prog="python -m simulation.sensitivity",
+        prog="python -m simulation.experiment.sensitivity",
         description="Run a sensitivity design (Morris screening, then Sobol for the top factors) through the sweep engine "
                     "and write its tables and figures. `samskabelse report` runs the same analysis as section 8 of the report.",
     )
-    parser.add_argument("file", nargs="?", default=str(Path(__file__).resolve().parent.parent / "experiments" / "sensitivity.toml"),
+    parser.add_argument("file", nargs="?", default=str(Path(__file__).resolve().parents[2] / "experiments" / "sensitivity.toml"),
                         metavar="SENSITIVITY.toml", help="the design (default: the project's experiments/sensitivity.toml)")
     parser.add_argument("--out", default="results/sensitivity", metavar="DIR", help="output folder (default: results/sensitivity)")
     parser.add_argument("--workers", type=positive_int, metavar="N", help="local worker processes (default: all cores)")
@@ -402,10 +403,10 @@ def main(argv: list[str] | None = None) -> int:
         spec = load_sensitivity(args.file)
         result = run_sensitivity(spec, args.out, workers=args.workers, progress=not args.quiet)
     except InputError as exc:
-        print(f"python -m simulation.sensitivity: error: {exc}", file=sys.stderr)
+        print(f"python -m simulation.experiment.sensitivity: error: {exc}", file=sys.stderr)
         return 2
     paths = write_results(result, args.out)
-    print(f"{result.n_runs} runs; wrote {', '.join(_display(p) for p in paths)}")
+    print(f"{result.n_runs} runs; wrote {', '.join(display(p) for p in paths)}")
     return 0
 
 

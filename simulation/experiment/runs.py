@@ -30,9 +30,9 @@ from typing import Any
 
 import pandas as pd
 
-from .indicators import INDICATORS
-from .model import CoCreationModel
-from .parameters import Parameters
+from simulation.core.indicators import INDICATORS
+from simulation.core.model import CoCreationModel
+from simulation.core.parameters import Parameters
 
 #: The indicators every tool relies on (the public interface of the model's results).
 PUBLIC_INDICATORS: tuple[str, ...] = tuple(list(INDICATORS)[:19])
@@ -47,7 +47,7 @@ def package_version() -> str:
 
         return version("samskabelse")
     except Exception:  # noqa: BLE001 - running from a plain checkout
-        from . import __version__
+        from simulation import __version__
 
         return __version__
 
@@ -136,9 +136,9 @@ def ensure_output_folder(out_dir: Path, option: str = "--out") -> None:
     Raises:
         InputError: naming ``option`` and the reason (a file in the way, no permission, ...).
     """
-    from .scenarios import InputError, _display
+    from simulation.errors import InputError, display
 
-    shown = _display(out_dir)
+    shown = display(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"{option} {shown}: is a file, not a folder; choose another {option} folder.")
     try:
@@ -225,7 +225,7 @@ def run_scenario(parameters: Parameters, out_dir: Path, *, scenario: str, scenar
     }
     write_json(out_dir / "manifest.json", manifest)
     if figure:
-        from .plots import plot_run
+        from simulation.experiment.plots import plot_run
 
         plot_run(frame, out_dir / RUN_FIGURE, title=_run_title(scenario, parameters), policy=parameters.to_dict()["policy_schedule"])
     return frame, manifest
@@ -248,30 +248,30 @@ def replot_run(out_dir: Path) -> Path:
     Raises:
         InputError: a file is not what a run writes; the figure is left as it was.
     """
-    from .plots import plot_run
-    from .scenarios import InputError, _display
+    from simulation.errors import InputError, display
+    from simulation.experiment.plots import plot_run
 
     table = out_dir / "timeseries.csv"
     frame = read_table(table)
     known = [c for c in frame.columns if c in INDICATORS]
     if "step" not in frame.columns or not known or frame.empty:
-        raise InputError(f"{_display(table)}: not a run's time series (expected a 'step' column, indicator columns such as "
+        raise InputError(f"{display(table)}: not a run's time series (expected a 'step' column, indicator columns such as "
                          f"{', '.join(list(INDICATORS)[:3])}, and one row per month); the figure was left as it was.")
     numeric = frame[["step", *known]].apply(pd.to_numeric, errors="coerce")
     if numeric.isna().any().any():
         bad = next(c for c in numeric.columns if numeric[c].isna().any())
-        raise InputError(f"{_display(table)}: column {bad!r} holds values that are not numbers; the figure was left as it was.")
+        raise InputError(f"{display(table)}: column {bad!r} holds values that are not numbers; the figure was left as it was.")
     manifest = load_json(out_dir / "manifest.json") if (out_dir / "manifest.json").exists() else {}
     params = load_json(out_dir / "parameters.json")
     for name, data in (("manifest.json", manifest), ("parameters.json", params)):
         if not isinstance(data, dict):
-            raise InputError(f"{_display(out_dir / name)}: expected a JSON object (as `samskabelse run` writes), "
+            raise InputError(f"{display(out_dir / name)}: expected a JSON object (as `samskabelse run` writes), "
                              f"got {type(data).__name__}; the figure was left as it was.")
     policy = params.get("policy_schedule", [])
     missing = [k for k in ("governance_mode", "n_citizens", "seed") if k not in params]
     if missing or not isinstance(policy, list) or not all(isinstance(c, dict) and isinstance(c.get("step"), int) for c in policy):
         what = f"lacks {', '.join(map(repr, missing))}" if missing else "has a 'policy_schedule' that is not a list of {step, ...} tables"
-        raise InputError(f"{_display(out_dir / 'parameters.json')}: {what}; it is not the parameters.json `samskabelse run` "
+        raise InputError(f"{display(out_dir / 'parameters.json')}: {what}; it is not the parameters.json `samskabelse run` "
                          "writes. The figure was left as it was.")
     path = out_dir / RUN_FIGURE
     plot_run(frame, path, title=_run_title(str(manifest.get("scenario", "?")), params), policy=policy)

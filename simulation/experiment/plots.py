@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .parameters import FIELDS, describe  # noqa: E402
+from simulation.core.parameters import FIELDS, describe  # noqa: E402
 
 #: Plain-language label (with unit) of each indicator.
 LABELS: dict[str, str] = {
@@ -113,7 +113,7 @@ def plot_run(frame: pd.DataFrame, path: Path, title: str = "", policy: Sequence[
 
 def _save(fig: Any, path: Path) -> None:
     """Save a figure atomically: the old file stays whole until the new one is complete."""
-    from .runner import write_atomic
+    from simulation.experiment.runs import write_atomic
 
     write_atomic(path, lambda fh: fig.savefig(fh, dpi=110, format="png"), mode="wb")
 

@@ -19,11 +19,11 @@ import networkx as nx
 import numpy as np
 from mesa.agentset import _HardKeyAgentSet
 
-from . import submodels as sm
-from .agents import Association, Citizen, Staff, Volunteer
-from .indicators import INDICATORS, compute_indicators
-from .parameters import ParameterError, Parameters, make_parameters
-from .state import CHANNEL_NAMES, RELATIONS, initial_world
+from simulation.core import processes as sm
+from simulation.core.agents import Association, Citizen, Staff, Volunteer
+from simulation.core.indicators import INDICATORS, compute_indicators
+from simulation.core.parameters import ParameterError, Parameters, make_parameters
+from simulation.core.state import CHANNEL_NAMES, RELATIONS, initial_world
 
 #: Independent random streams, one per process that draws (common random numbers): each is
 #: a child of the run's SeedSequence, so turning one mechanism off leaves the others' draws
@@ -65,10 +65,10 @@ class CoCreationModel(mesa.Model):
             ``seed``. Give either ``rng`` or ``seed``. ``rng=None`` (as ``mesa.batch_run``
             passes for each of its ``iterations``) draws a fresh seed, recorded in
             ``model.parameters.seed``; with neither, the run uses the declared default seed.
-        **kwargs: any parameter of :class:`~simulation.parameters.Parameters`, e.g.
+        **kwargs: any parameter of :class:`~simulation.core.parameters.Parameters`, e.g.
             ``governance_mode="npm"``, ``steering_intensity=0.9``, ``n_citizens=500``,
             ``policy_schedule=[{"step": 24, "steering_intensity": 0.9}]``. Unknown names and
-            values out of range raise :class:`~simulation.parameters.ParameterError`.
+            values out of range raise :class:`~simulation.core.parameters.ParameterError`.
     """
 
     def __init__(self, rng: Any = _NOT_GIVEN, parameters: Parameters | None = None, **kwargs: Any) -> None:

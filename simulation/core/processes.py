@@ -1,8 +1,8 @@
 """The ten processes of a month, in the order they run (MODEL.md, "Processes").
 
 Each function models one mechanism over all agents of a kind at once, with its equation in
-the docstring. ``W`` is the :class:`~simulation.state.World`, ``p`` the current
-:class:`~simulation.parameters.Parameters` (levers included), ``rng`` the process's own
+the docstring. ``W`` is the :class:`~simulation.core.state.World`, ``p`` the current
+:class:`~simulation.core.parameters.Parameters` (levers included), ``rng`` the process's own
 random stream. Symbols: s steering intensity, f facilitation, q pressure for quick results,
 kappa perceived control, sigma perceived support, m motivation, t trust in the municipality,
 g generalised trust.
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .parameters import Parameters
-from .state import (
+from simulation.core.parameters import Parameters
+from simulation.core.state import (
     CHANNEL_ASKED,
     CHANNEL_NONE,
     CHANNEL_OWN_INITIATIVE,
@@ -398,9 +398,8 @@ def produce_outcomes(W: World, p: Parameters) -> None:
     Cs = mu.civil_service_output
     mu.service_output = R + Cs + mu.complementarity * Q * np.sqrt(R * Cs)
 
-    n_groups = int(c.group.max(initial=0)) + 1
-    group_size = np.maximum(np.bincount(c.group, minlength=n_groups), 1)
-    to_own = np.bincount(a.group, service_by_assoc * (1.0 - a.openness), minlength=n_groups)
+    group_size = np.maximum(np.bincount(c.group, minlength=p.n_groups), 1)
+    to_own = np.bincount(a.group, service_by_assoc * (1.0 - a.openness), minlength=p.n_groups)
     to_all = float((service_by_assoc * a.openness).sum())
     served = (to_own + to_all * group_size / n) / group_size
     need = np.where(c.vulnerable, p.vulnerable_need, 1.0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .state import CHANNEL_ASKED, CHANNEL_OWN_INITIATIVE, World
+from simulation.core.state import CHANNEL_ASKED, CHANNEL_OWN_INITIATIVE, World
 
 #: Column name -> definition. The first 19 are the public interface every tool relies on.
 INDICATORS: dict[str, str] = {

@@ -11,18 +11,15 @@ arguments; it applies the governance mode's preset first and then any override.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from simulation.errors import ParameterError, suggest
+
 #: Parameter kinds, in the order they are documented.
 KINDS = ("run", "population", "lever", "behaviour")
-
-
-class ParameterError(ValueError):
-    """A parameter name or value is not valid; the message names both and what is allowed."""
 
 
 def _param(default, lo=None, hi=None, *, meaning: str, kind: str, choices=None, unit: str = ""):
@@ -174,7 +171,7 @@ class Parameters:
         """A copy with levers changed; setting ``governance_mode`` applies its preset first."""
         for name in changes:
             if name not in LEVERS:
-                raise ParameterError(f"{name!r} is not a lever{_suggest(name, LEVERS)}; levers: {', '.join(LEVERS)}")
+                raise ParameterError(f"{name!r} is not a lever{suggest(name, LEVERS)}; levers: {', '.join(LEVERS)}")
         values = {}
         if "governance_mode" in changes:
             mode = coerce_value("governance_mode", changes["governance_mode"])
@@ -204,11 +201,6 @@ GOVERNANCE_MODES: dict[str, dict[str, Any]] = {
         linear_thinking=False, relation_offered="partnership", volunteer_substitution=0.1,
     ),
 }
-
-
-def _suggest(name: str, names: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.5)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def allowed(name: str) -> str:
@@ -276,7 +268,7 @@ def coerce_value(name: str, value: Any) -> Any:
     what is allowed.
     """
     if name not in FIELDS or name == "policy_schedule":
-        raise ParameterError(f"unknown parameter {name!r}{_suggest(name, FIELDS)}")
+        raise ParameterError(f"unknown parameter {name!r}{suggest(name, FIELDS)}")
     f = FIELDS[name]
     typ = f.type
     v = value
@@ -308,7 +300,7 @@ def parse_policy_schedule(entries: Iterable[Mapping[str, Any]]) -> tuple[PolicyC
             if name not in LEVERS:
                 raise ParameterError(
                     f"policy_schedule entry {i + 1} (step {step}): {name!r} is not a lever"
-                    f"{_suggest(name, LEVERS)}; levers: {', '.join(LEVERS)}"
+                    f"{suggest(name, LEVERS)}; levers: {', '.join(LEVERS)}"
                 )
         changes = tuple((k, coerce_value(k, v)) for k, v in entry.items())
         schedule.append(PolicyChange(step=step, changes=changes))
@@ -325,7 +317,7 @@ def make_parameters(**kwargs: Any) -> Parameters:
     unknown = [k for k in kwargs if k not in FIELDS]
     if unknown:
         name = unknown[0]
-        raise ParameterError(f"unknown parameter {name!r}{_suggest(name, FIELDS)}")
+        raise ParameterError(f"unknown parameter {name!r}{suggest(name, FIELDS)}")
     values: dict[str, Any] = {}
     mode = coerce_value("governance_mode", kwargs.get("governance_mode", FIELDS["governance_mode"].default))
     values.update(GOVERNANCE_MODES[mode])

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .network import GroupIndex, Ties, homophilous_ties
-from .parameters import Parameters
+from simulation.core.network import GroupIndex, Ties, homophilous_ties
+from simulation.core.parameters import Parameters
 
 #: How a volunteer was recruited (``Citizens.channel``).
 CHANNEL_NONE, CHANNEL_ASKED, CHANNEL_OWN_INITIATIVE, CHANNEL_BEFORE_RUN = 0, 1, 2, 3

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import dataclasses
-import difflib
 import hashlib
 import itertools
 import json
@@ -43,10 +42,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .indicators import INDICATORS
-from .model import seed_from_rng
-from .parameters import FIELDS, GOVERNANCE_MODES, LEVERS, ParameterError, Parameters, coerce_value, make_parameters
-from .runner import (
+from simulation.core.indicators import INDICATORS
+from simulation.core.model import seed_from_rng
+from simulation.core.parameters import FIELDS, GOVERNANCE_MODES, LEVERS, ParameterError, Parameters, coerce_value, make_parameters
+from simulation.errors import InputError, display, suggest
+from simulation.experiment.runs import (
     PUBLIC_INDICATORS,
     load_json,
     now,
@@ -58,7 +58,7 @@ from .runner import (
     write_table,
     write_text_atomic,
 )
-from .scenarios import InputError, _check_file_type, _display, find, merge_settings, read_toml, resolve
+from simulation.experiment.scenarios import _check_file_type, find, merge_settings, read_toml, resolve
 
 KEEP_MODES = ("every_step", "final", "mean_last_k")
 EXPERIMENT_KEYS = ("description", "scenario", "steps", "replicates", "root_seed", "parameters", "vary", "keep")
@@ -199,11 +199,6 @@ class Design:
 
 # --- reading a design --------------------------------------------------------------------
 
-def _suggest(name: str, names: Sequence[str]) -> str:
-    close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.5)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def _int(where: str, key: str, value: Any, lo: int, hi: int | None = None, hint: str = "") -> int:
     """A whole number (a TOML integer) within bounds; ``key`` names it as written, e.g. ``[keep] k``."""
     if isinstance(value, bool) or not isinstance(value, int) or value < lo or (hi is not None and value > hi):
@@ -266,10 +261,10 @@ def load_experiment(path: str | Path) -> Design:
     """Read and validate an experiment file; every mistake is an :class:`InputError` naming file and key."""
     path = Path(path)
     data = read_toml(path)
-    where = _display(path)
+    where = display(path)
     for key in data:
         if key not in EXPERIMENT_KEYS:
-            raise InputError(f"{where}: unknown top-level key {key!r}{_suggest(key, EXPERIMENT_KEYS)}; an experiment file may hold {', '.join(EXPERIMENT_KEYS)}.")
+            raise InputError(f"{where}: unknown top-level key {key!r}{suggest(key, EXPERIMENT_KEYS)}; an experiment file may hold {', '.join(EXPERIMENT_KEYS)}.")
     description = data.get("description", "")
     if not isinstance(description, str):
         raise InputError(f"{where}: key 'description' must be text, got {description!r}.")
@@ -310,7 +305,7 @@ def load_experiment(path: str | Path) -> Design:
         if name not in FIELDS or name in NOT_VARIABLE:
             if name == "seed":
                 raise InputError(f"{where}: [vary] 'seed': replicates get their seeds from 'root_seed'; set 'replicates' instead.")
-            raise InputError(f"{where}: [vary] key {name!r}: unknown parameter{_suggest(name, [f for f in FIELDS if f not in NOT_VARIABLE])}. "
+            raise InputError(f"{where}: [vary] key {name!r}: unknown parameter{suggest(name, [f for f in FIELDS if f not in NOT_VARIABLE])}. "
                              "`samskabelse params` lists them all.")
         if name in fixed:
             raise InputError(f"{where}: {name!r} is both fixed in [parameters] and varied in [vary]; keep one.")
@@ -332,10 +327,10 @@ def load_experiment(path: str | Path) -> Design:
         raise InputError(f"{where}: 'keep' must be a table ([keep]) with mode, k and indicators, got {keep_spec!r}.")
     for key in keep_spec:
         if key not in KEEP_KEYS:
-            raise InputError(f"{where}: [keep] unknown key {key!r}{_suggest(key, KEEP_KEYS)}; [keep] may hold {', '.join(KEEP_KEYS)}.")
+            raise InputError(f"{where}: [keep] unknown key {key!r}{suggest(key, KEEP_KEYS)}; [keep] may hold {', '.join(KEEP_KEYS)}.")
     mode = keep_spec.get("mode", "final")
     if mode not in KEEP_MODES:
-        raise InputError(f"{where}: [keep] mode = {mode!r} is not allowed{_suggest(str(mode), KEEP_MODES)}: expected one of {', '.join(KEEP_MODES)}.")
+        raise InputError(f"{where}: [keep] mode = {mode!r} is not allowed{suggest(str(mode), KEEP_MODES)}: expected one of {', '.join(KEEP_MODES)}.")
     k = None
     steps = scen.parameters.steps
     if mode == "mean_last_k":
@@ -356,7 +351,7 @@ def load_experiment(path: str | Path) -> Design:
         raise InputError(f"{where}: [keep] indicators must be a non-empty list of indicator names, got {indicators!r}.")
     for ind in indicators:
         if not isinstance(ind, str) or ind not in INDICATORS:
-            raise InputError(f"{where}: [keep] indicators: unknown indicator {ind!r}{_suggest(str(ind), list(INDICATORS))}; "
+            raise InputError(f"{where}: [keep] indicators: unknown indicator {ind!r}{suggest(str(ind), list(INDICATORS))}; "
                              f"indicators: {', '.join(INDICATORS)}.")
     repeated = sorted({ind for ind in indicators if indicators.count(ind) > 1})
     if repeated:
@@ -446,7 +441,7 @@ def local_executor(workers: int | None = None) -> cf.ProcessPoolExecutor:
     workers = workers or available_cores()
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["simulation.sweep", "simulation.model"])
+        ctx.set_forkserver_preload(["simulation.experiment.sweeps", "simulation.core.model"])
     else:
         ctx = multiprocessing.get_context("spawn")
     return cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
@@ -588,10 +583,10 @@ def load_saved(design: Design, out_dir: Path, warn: Callable[[str], None]) -> pd
         try:
             frame = read_table(f)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-            warn(f"skipping {_display(f)}: cannot be read ({exc}); its runs will be run again")
+            warn(f"skipping {display(f)}: cannot be read ({exc}); its runs will be run again")
             continue
         if list(frame.columns) != expected:
-            warn(f"skipping {_display(f)}: its columns are not those of this design; its runs will be run again")
+            warn(f"skipping {display(f)}: its columns are not those of this design; its runs will be run again")
             continue
         frames.append(frame)
     if not frames:
@@ -627,17 +622,17 @@ def prepare_output(design: Design, out_dir: Path) -> dict[str, Any] | None:
     """
     design_file = out_dir / "design.json"
     if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(f"--out {_display(out_dir)}: is a file, not a folder.")
+        raise InputError(f"--out {display(out_dir)}: is a file, not a folder.")
     if design_file.exists():
         try:
             old = load_json(design_file)
         except (OSError, json.JSONDecodeError) as exc:
-            raise InputError(f"{_display(design_file)}: cannot be read ({exc}); choose another --out folder.") from None
+            raise InputError(f"{display(design_file)}: cannot be read ({exc}); choose another --out folder.") from None
         if old.get("design_hash") != design.hash():
             changes = _diff({k: v for k, v in old.items() if k in design.resolved()}, design.resolved())
             shown = "; ".join(changes[:5]) + (f"; and {len(changes) - 5} more" if len(changes) > 5 else "")
             raise InputError(
-                f"--out {_display(out_dir)}: this folder holds results of a different experiment "
+                f"--out {display(out_dir)}: this folder holds results of a different experiment "
                 f"({old.get('name', '?')!r}, design hash {str(old.get('design_hash'))[:12]}, this one {design.hash()[:12]}). "
                 f"What differs: {shown or 'the design hash'}. Nothing was changed; choose another --out folder "
                 f"or delete that one to start over."
@@ -649,7 +644,7 @@ def prepare_output(design: Design, out_dir: Path) -> dict[str, Any] | None:
             return None
     if out_dir.is_dir() and any(out_dir.iterdir()):
         raise InputError(
-            f"--out {_display(out_dir)}: this folder already holds files but no sweep design (design.json), "
+            f"--out {display(out_dir)}: this folder already holds files but no sweep design (design.json), "
             "so it is not a sweep of this experiment. Nothing was changed; choose an empty or new --out folder."
         )
     return None
@@ -705,7 +700,7 @@ def run_sweep(
     sessions = list((old_manifest or {}).get("sessions", []))
     revisions = {s.get("code_revision") for s in sessions} - {None}
     if revisions and info["code_revision"] not in revisions:
-        say(f"warning: earlier runs in {_display(out_dir)} were made with code revision {', '.join(sorted(revisions))}; "
+        say(f"warning: earlier runs in {display(out_dir)} were made with code revision {', '.join(sorted(revisions))}; "
             f"this is {info['code_revision']}. Results may mix model versions.")
 
     saved = load_saved(design, out_dir, lambda m: say(f"warning: {m}"))
@@ -734,7 +729,7 @@ def run_sweep(
     }
     write_json(out_dir / "manifest.json", manifest)
     if done_ids and pending:
-        say(f"Resuming: {len(done_ids)} of {total} runs are already saved in {_display(out_dir / 'runs')}; running the other {len(pending)}.")
+        say(f"Resuming: {len(done_ids)} of {total} runs are already saved in {display(out_dir / 'runs')}; running the other {len(pending)}.")
 
     t0 = time.perf_counter()
     done = len(done_ids)
@@ -807,7 +802,7 @@ def run_sweep(
     n_saved = int(table["run_id"].nunique()) if len(table) else 0
     if n_saved != total:
         _close_session(out_dir, manifest, session, t0, n_saved, "incomplete")
-        raise SweepFailed(f"only {n_saved} of {total} runs are in {_display(out_dir / 'runs')}; run the same command again to complete it")
+        raise SweepFailed(f"only {n_saved} of {total} runs are in {display(out_dir / 'runs')}; run the same command again to complete it")
     files = write_table(out_dir / "results.csv", table)
     table = read_table(out_dir / "results.csv")
     manifest["results"] = [p.name for p in files]
@@ -829,7 +824,7 @@ def _close_session(out_dir: Path, manifest: dict[str, Any], session: dict[str, A
 
 def plot_design(design: Design | Mapping[str, Any], table: pd.DataFrame, out_dir: Path) -> list[Path]:
     """Draw the sweep's figures (one per kept indicator) into ``out_dir/figures``."""
-    from .plots import plot_sweep
+    from simulation.experiment.plots import plot_sweep
 
     d = design.to_json() if isinstance(design, Design) else design
     title = f"Experiment {d['name']} (scenario {d['scenario']})"
@@ -840,20 +835,20 @@ def replot_sweep(out_dir: Path) -> list[Path]:
     """Redraw a sweep's figures from its saved ``design.json`` and ``results.csv``."""
     design = load_json(out_dir / "design.json")
     if not isinstance(design, dict) or not all(k in design for k in ("name", "scenario", "vary", "indicators", "keep")):
-        raise InputError(f"{_display(out_dir / 'design.json')}: not the design.json `samskabelse sweep` writes "
+        raise InputError(f"{display(out_dir / 'design.json')}: not the design.json `samskabelse sweep` writes "
                          "(expected an object with name, scenario, vary, indicators and keep).")
     results = out_dir / "results.csv"
     if not results.exists():
-        raise InputError(f"{_display(out_dir)}: no results.csv yet; the sweep is not complete (run the same sweep command again to finish it).")
+        raise InputError(f"{display(out_dir)}: no results.csv yet; the sweep is not complete (run the same sweep command again to finish it).")
     if not isinstance(design["vary"], dict) or not design["vary"]:
-        raise InputError(f"{_display(out_dir)}: this sweep varies no parameter (its [vary] is empty), so it has no figures "
-                         f"to draw; its results are in {_display(results)}.")
+        raise InputError(f"{display(out_dir)}: this sweep varies no parameter (its [vary] is empty), so it has no figures "
+                         f"to draw; its results are in {display(results)}.")
     table = read_table(results)
     if table.empty:
-        raise InputError(f"{_display(results)}: holds no runs (only a header); there is nothing to draw. "
+        raise InputError(f"{display(results)}: holds no runs (only a header); there is nothing to draw. "
                          "Run the sweep again (same command) to write its results.")
     missing = [c for c in [*design["vary"], *design["indicators"]] if c not in table.columns]
     if missing:
-        raise InputError(f"{_display(results)}: lacks the column(s) {', '.join(map(repr, missing))} of its design; "
+        raise InputError(f"{display(results)}: lacks the column(s) {', '.join(map(repr, missing))} of its design; "
                          "it is not the results.csv of this sweep.")
     return plot_design(design, table, out_dir)

@@ -1,7 +1,7 @@
 """The four agent kinds as Mesa agents: thin views onto the model's state arrays.
 
 An agent object holds only its row index; every attribute reads (and, for a few, writes)
-the arrays in :mod:`simulation.state`, so ``print(agent.trust)`` shows the live value while
+the arrays in :mod:`simulation.core.state`, so ``print(agent.trust)`` shows the live value while
 all rules run vectorised. A citizen who is recruited becomes a :class:`Volunteer` and goes
 back to being a :class:`Citizen` when they quit: the same object changes class and keeps
 its ``unique_id``, so nobody is lost or counted twice.
@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from .state import CHANNEL_NAMES, RELATIONS
+from simulation.core.state import CHANNEL_NAMES, RELATIONS
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .model import CoCreationModel
+    from simulation.core.model import CoCreationModel
 
 
 class _View(mesa.Agent):

@@ -1,7 +1,7 @@
 """The report: does the model reproduce the seven patterns of MODEL.md? Run, judge, draw, write.
 
 ``samskabelse report`` (or ``python -m simulation.report``) runs the experiments of
-``experiments/*.toml`` through the sweep engine (:func:`simulation.sweep.run_sweep`, on a
+``experiments/*.toml`` through the sweep engine (:func:`simulation.experiment.sweeps.run_sweep`, on a
 local process pool or any executor), judges each pattern against criteria stated in the
 report (reproduced / partly / not, with the numbers), and writes a self-contained report::
 
@@ -34,12 +34,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .parameters import make_parameters
-from .scenarios import InputError, _display, require_not_empty
-from .sweep import Design, load_experiment, local_executor, replicate_seeds, run_sweep
+from simulation.core.parameters import make_parameters
+from simulation.errors import InputError, display
+from simulation.experiment.scenarios import require_not_empty
+from simulation.experiment.sweeps import Design, load_experiment, local_executor, replicate_seeds, run_sweep
 
 #: The project's experiment folder (next to the package in a source checkout).
-EXPERIMENT_DIR = Path(__file__).resolve().parent.parent / "experiments"
+EXPERIMENT_DIR = Path(__file__).resolve().parents[2] / "experiments"
 
 #: Reference values drawn on the figures.
 EU_SILC_2015 = {"Denmark": 0.387, "Italy": 0.120, "Spain": 0.107}  # formal volunteering rate
@@ -1178,9 +1179,9 @@ def build_report(
 
     Returns the verdicts as JSON-ready data (also written to ``verdicts.json``).
     """
-    from .runner import provenance, write_json
-    from .sensitivity import load_sensitivity, require_salib, run_sensitivity
-    from .sweep import available_cores
+    from simulation.experiment.runs import provenance, write_json
+    from simulation.experiment.sensitivity import load_sensitivity, require_salib, run_sensitivity
+    from simulation.experiment.sweeps import available_cores
 
     if size not in SIZES:
         raise InputError(f"--size {size!r}: expected one of {', '.join(SIZES)}.")
@@ -1189,9 +1190,9 @@ def build_report(
     experiment_dir = Path(experiment_dir)
     say = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(f"--out {_display(out_dir)}: is a file, not a folder.")
+        raise InputError(f"--out {display(out_dir)}: is a file, not a folder.")
     if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / "REPORT.md").exists() and not (out_dir / "sweeps").exists():
-        raise InputError(f"--out {_display(out_dir)}: this folder holds other files, not an earlier report; nothing was changed. "
+        raise InputError(f"--out {display(out_dir)}: this folder holds other files, not an earlier report; nothing was changed. "
                          "Choose a new or empty folder, or an earlier report's folder to overwrite it.")
     if sensitivity:  # before any run, not after all the sweeps
         require_salib("leave the analysis out with --no-sensitivity")
@@ -1268,7 +1269,7 @@ def build_report(
                                            "experiments": {n: {"runs": d.n_runs, "wall_time_seconds": round(walls.get(n, 0), 2)}
                                                            for n, d in designs.items()},
                                            "sensitivity_wall_time_seconds": round(walls.get("sensitivity", 0), 2)})
-    say(f"Report: {_display(out_dir / 'REPORT.md')} ({runs:,} runs in {wall:.0f} s)")
+    say(f"Report: {display(out_dir / 'REPORT.md')} ({runs:,} runs in {wall:.0f} s)")
     for v in verdicts:
         say(f"  pattern {v.number} {v.key}: {v.status}")
     return data
@@ -1303,13 +1304,13 @@ def main(argv: list[str] | None = None) -> int:
     require_not_empty("--out", args.out)
     require_not_empty("--scheduler", args.scheduler)
     if not args.no_sensitivity:  # before connecting anywhere or running anything
-        from .sensitivity import require_salib
+        from simulation.experiment.sensitivity import require_salib
 
         require_salib("leave the analysis out with --no-sensitivity")
     client = executor = None
     workers = args.workers
     if args.scheduler:
-        from .sweep import dask_executor
+        from simulation.experiment.sweeps import dask_executor
 
         client, executor = dask_executor(args.scheduler)
         workers = workers or sum(client.nthreads().values()) or 1
