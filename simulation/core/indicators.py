@@ -1,47 +1,138 @@
 """Indicators recorded every step, computed at once from the state arrays.
 
-:data:`INDICATORS` maps each column name to its definition (also the ODD's indicator table);
-:func:`compute_indicators` returns all of them for the current state. Rates and levels lie
-in [0, 1]; outputs are per citizen per month.
+Each indicator is one :class:`Indicator` record in :data:`INDICATOR_RECORDS`: its column name,
+its definition (the ODD's indicator table), a short label and unit in English and in Danish (for
+the plots, the report and the page) and whether it belongs to the public interface every tool
+relies on. :data:`INDICATORS` (name -> definition) and :data:`PUBLIC_INDICATORS` are derived from
+the records; :func:`label` gives the label of one indicator in either language;
+:func:`compute_indicators` returns all of them for the current state. Rates and levels lie in
+[0, 1]; outputs are per citizen per month.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from simulation.core.state import CHANNEL_ASKED, CHANNEL_OWN_INITIATIVE, World
 
-#: Column name -> definition. The first 19 are the public interface every tool relies on.
-INDICATORS: dict[str, str] = {
-    "volunteering_rate": "share of citizens in the volunteer role",
-    "volunteering_rate_vulnerable": "share of vulnerable citizens in the volunteer role (0 if there are none)",
-    "volunteer_hours": "volunteer hours per citizen per month",
-    "mean_motivation": "mean intrinsic motivation of all citizens",
-    "share_recruited_by_asking": "of the current volunteers recruited during the run (not those there from the start), the share who joined because they were asked, by a contact or by an association's outreach",
-    "trust_municipality": "mean trust in the municipality",
-    "generalised_trust": "mean generalised trust",
-    "bonding_capital": "tie weight within one's own group, per citizen",
-    "bridging_capital": "tie weight across groups, per citizen",
-    "ei_index": "Krackhardt E-I index of tie weight: (across - within) / (across + within), in [-1, 1]",
-    "service_orientation": "mean association orientation, 0 voice (expressive) ... 1 service",
-    "association_autonomy": "mean association autonomy",
-    "staff_control": "mean control exerted by staff",
-    "staff_threat": "mean threat felt by staff",
-    "service_output": "measured service output per citizen: R + C_s + gamma Q sqrt(R C_s), C_s the service part of civil output",
-    "civil_output": "civil output C per citizen: volunteer hours times what an hour achieves",
-    "synergy": "co-produced welfare beyond the sum of the parts: Y / (R + C) - 1",
-    "democratic_voice": "expressive activity per citizen: volunteers weighted by their association's voice orientation and their autonomy",
-    "participation_inequality": "1 - (vulnerable volunteering rate / others' rate), floored at 0: 0 when the vulnerable take part as much as others",
-    "municipal_output": "municipal output R per citizen",
-    "coproduced_welfare": "Y = R + C + gamma Q sqrt(R C), per citizen",
-    "collaboration_quality": "Q: member-weighted mean of partner trust times shared understanding",
-    "complementarity": "gamma, the learned complementarity of municipal and civil output",
-    "share_own_initiative": "of the volunteers recruited during the run, the share who joined on own initiative",
-    "joined": "citizens who became volunteers this month",
-    "quit": "volunteers who returned to the citizen role this month",
-    "volunteers": "number of volunteers",
-    "ties": "number of citizen-citizen ties",
-}
+#: Languages the labels are written in.
+LANGUAGES = ("en", "da")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One recorded indicator: its column, meaning, labels and unit in each language, and whether it is public."""
+
+    name: str
+    definition: str
+    label_en: str
+    unit_en: str
+    label_da: str
+    unit_da: str
+    public: bool
+
+    def label(self, lang: str = "en", unit: bool = True) -> str:
+        """Plain-language label in ``lang`` ("en" or "da"), with the unit in brackets unless ``unit`` is false."""
+        if lang not in LANGUAGES:
+            raise ValueError(f"unknown language {lang!r}; labels exist in: {', '.join(LANGUAGES)}")
+        text, u = (self.label_en, self.unit_en) if lang == "en" else (self.label_da, self.unit_da)
+        return f"{text} ({u})" if unit and u else text
+
+
+def _ind(name: str, definition: str, en: tuple[str, str], da: tuple[str, str], public: bool) -> Indicator:
+    return Indicator(name, definition, en[0], en[1], da[0], da[1], public)
+
+
+_MEAN01_EN, _MEAN01_DA = "mean, 0 to 1", "gennemsnit, 0 til 1"
+_PER_CITIZEN_EN, _PER_CITIZEN_DA = "units per citizen per month", "enheder pr. borger pr. måned"
+
+#: Every indicator, in column order. The public ones are the interface every tool relies on.
+INDICATOR_RECORDS: tuple[Indicator, ...] = (
+    _ind("volunteering_rate", "share of citizens in the volunteer role",
+         ("Volunteering rate", "share of citizens"), ("Andel frivillige", "andel af borgerne"), True),
+    _ind("volunteering_rate_vulnerable", "share of vulnerable citizens in the volunteer role (0 if there are none)",
+         ("Volunteering rate of vulnerable citizens", "share"), ("Andel frivillige blandt udsatte borgere", "andel"), True),
+    _ind("volunteer_hours", "volunteer hours per citizen per month",
+         ("Volunteer hours", "hours per citizen per month"), ("Frivillige timer", "timer pr. borger pr. måned"), True),
+    _ind("mean_motivation", "mean intrinsic motivation of all citizens",
+         ("Intrinsic motivation", _MEAN01_EN), ("Indre motivation", _MEAN01_DA), True),
+    _ind("share_recruited_by_asking", "of the current volunteers recruited during the run (not those there from the start), the "
+         "share who joined because they were asked, by a contact or by an association's outreach",
+         ("Recruited because asked", "share of recruits"), ("Rekrutteret fordi de blev spurgt", "andel af de rekrutterede"), True),
+    _ind("trust_municipality", "mean trust in the municipality",
+         ("Trust in the municipality", _MEAN01_EN), ("Tillid til kommunen", _MEAN01_DA), True),
+    _ind("generalised_trust", "mean generalised trust",
+         ("Generalised trust", _MEAN01_EN), ("Generel tillid", _MEAN01_DA), True),
+    _ind("bonding_capital", "tie weight within one's own group, per citizen",
+         ("Bonding capital", "tie weight within group per citizen"),
+         ("Sammenbindende social kapital", "båndstyrke i gruppen pr. borger"), True),
+    _ind("bridging_capital", "tie weight across groups, per citizen",
+         ("Bridging capital", "tie weight across groups per citizen"),
+         ("Brobyggende social kapital", "båndstyrke på tværs af grupper pr. borger"), True),
+    _ind("ei_index", "Krackhardt E-I index of tie weight: (across - within) / (across + within), in [-1, 1]",
+         ("E-I index", "-1 all ties within groups, +1 all across"), ("E-I-indeks", "-1 alle bånd i grupperne, +1 alle på tværs"), True),
+    _ind("service_orientation", "mean association orientation, 0 voice (expressive) ... 1 service",
+         ("Association orientation", "0 voice, 1 service"), ("Foreningernes orientering", "0 stemme, 1 service"), True),
+    _ind("association_autonomy", "mean association autonomy",
+         ("Association autonomy", _MEAN01_EN), ("Foreningernes selvstændighed", _MEAN01_DA), True),
+    _ind("staff_control", "mean control exerted by staff",
+         ("Control exerted by staff", _MEAN01_EN), ("Medarbejdernes kontrol", _MEAN01_DA), True),
+    _ind("staff_threat", "mean threat felt by staff",
+         ("Threat felt by staff", _MEAN01_EN), ("Medarbejdernes oplevede trussel", _MEAN01_DA), True),
+    _ind("service_output", "measured service output per citizen: R + C_s + gamma Q sqrt(R C_s), C_s the service part of civil output",
+         ("Measured service output", _PER_CITIZEN_EN), ("Målte serviceydelser", _PER_CITIZEN_DA), True),
+    _ind("civil_output", "civil output C per citizen: volunteer hours times what an hour achieves",
+         ("Civil output", _PER_CITIZEN_EN), ("Civilsamfundets bidrag", _PER_CITIZEN_DA), True),
+    _ind("synergy", "co-produced welfare beyond the sum of the parts: Y / (R + C) - 1",
+         ("Synergy", "welfare beyond the sum of the parts, share"), ("Synergi", "velfærd ud over summen af delene, andel"), True),
+    _ind("democratic_voice", "expressive activity per citizen: volunteers weighted by their association's voice orientation and "
+         "their autonomy",
+         ("Democratic voice", "expressive activity per citizen"), ("Demokratisk stemme", "aktivitet som stemme pr. borger"), True),
+    _ind("participation_inequality", "1 - (vulnerable volunteering rate / others' rate), floored at 0: 0 when the vulnerable take "
+         "part as much as others",
+         ("Participation inequality", "0 vulnerable take part as others"), ("Ulighed i deltagelse", "0: udsatte deltager som andre"),
+         True),
+    _ind("municipal_output", "municipal output R per citizen",
+         ("Municipal output", _PER_CITIZEN_EN), ("Kommunens ydelser", _PER_CITIZEN_DA), False),
+    _ind("coproduced_welfare", "Y = R + C + gamma Q sqrt(R C), per citizen",
+         ("Co-produced welfare", _PER_CITIZEN_EN), ("Samskabt velfærd", _PER_CITIZEN_DA), False),
+    _ind("collaboration_quality", "Q: member-weighted mean of partner trust times shared understanding",
+         ("Collaboration quality", "0 to 1"), ("Samarbejdets kvalitet", "0 til 1"), False),
+    _ind("complementarity", "gamma, the learned complementarity of municipal and civil output",
+         ("Complementarity of municipal and civil output", "gamma"),
+         ("Komplementaritet mellem kommunale og civile ydelser", "gamma"), False),
+    _ind("share_own_initiative", "of the volunteers recruited during the run, the share who joined on own initiative",
+         ("Joined on own initiative", "share of recruits"), ("Kom af egen drift", "andel af de rekrutterede"), False),
+    _ind("joined", "citizens who became volunteers this month",
+         ("Joined", "citizens this month"), ("Nye frivillige", "borgere denne måned"), False),
+    _ind("quit", "volunteers who returned to the citizen role this month",
+         ("Quit", "volunteers this month"), ("Stoppede", "frivillige denne måned"), False),
+    _ind("volunteers", "number of volunteers",
+         ("Volunteers", "number"), ("Frivillige", "antal"), False),
+    _ind("ties", "number of citizen-citizen ties",
+         ("Ties between citizens", "number"), ("Bånd mellem borgere", "antal"), False),
+)
+
+#: Record of each indicator by column name.
+INDICATOR_BY_NAME: dict[str, Indicator] = {r.name: r for r in INDICATOR_RECORDS}
+
+#: Column name -> definition, in column order (derived from the records).
+INDICATORS: dict[str, str] = {r.name: r.definition for r in INDICATOR_RECORDS}
+
+#: The public indicators, in column order: the columns every tool relies on.
+PUBLIC_INDICATORS: tuple[str, ...] = tuple(r.name for r in INDICATOR_RECORDS if r.public)
+
+
+def label(name: str, lang: str = "en", unit: bool = True) -> str:
+    """Plain-language label of indicator ``name`` in ``lang`` ("en" or "da"), with its unit unless ``unit`` is false.
+
+    Raises:
+        KeyError: ``name`` is not an indicator (callers that label other columns keep their own fallback).
+        ValueError: ``lang`` is not one of :data:`LANGUAGES`.
+    """
+    return INDICATOR_BY_NAME[name].label(lang, unit)
 
 
 def compute_indicators(W: World) -> dict[str, float]:
