@@ -22,7 +22,7 @@ two rules for ``--steps`` months each way and prints:
   two rules, and of the model's whole month (all ten processes and data collection).
 
 Associations' partner trust (also in ``update_trust``) is left out: it is per association,
-not per citizen. If a rule's equation changes in ``simulation/submodels.py``, change it here
+not per citizen. If a rule's equation changes in ``simulation/core/processes.py``, change it here
 too; the smoke test in ``tests/test_benchmarks_smoke.py`` fails until they agree.
 """
 
@@ -103,9 +103,10 @@ class ReferenceCitizen(mesa.Agent):
         p = self.model.p
         if self.volunteer:
             a = self.association
-            experience = clip01(0.5 + 0.5 * (a.support_felt - a.control_felt))
+            experience = clip01(0.5 + p.experience_sensitivity * (a.support_felt - a.control_felt))
         else:
-            experience = 0.5 * (self.needs_met + self.model.stance)
+            w = p.own_service_experience_weight
+            experience = w * self.needs_met + (1.0 - w) * self.model.stance
         self.learned_trust = asymmetric_step(self.trust, experience, p.trust_gain_rate, p.trust_loss_ratio)
 
     def diffuse_trust(self) -> None:
@@ -157,8 +158,8 @@ class ReferenceModel(mesa.Model):
     def step(self) -> None:
         """One month of the two rules, simultaneous: compute next values in shuffled order, then commit."""
         n = len(self.associations)
-        self.stance = clip01(0.5 + 0.5 * (sum(a.support_felt for a in self.associations) / n
-                                          - sum(a.control_felt for a in self.associations) / n))
+        self.stance = clip01(0.5 + self.p.experience_sensitivity * (sum(a.support_felt for a in self.associations) / n
+                                                                   - sum(a.control_felt for a in self.associations) / n))
         self.people.shuffle_do("crowd_motivation")
         self.people.shuffle_do("learn_trust")
         self.people.shuffle_do("diffuse_trust")

@@ -14,39 +14,23 @@ import re
 import sys
 from pathlib import Path
 
-from simulation.core import processes as submodels
-from simulation.core.indicators import INDICATORS
-from simulation.core.model import CoCreationModel
+from simulation.core.indicators import INDICATOR_RECORDS
 from simulation.core.parameters import parameter_table_markdown
+from simulation.core.processes import HELPERS, PROCESSES
 
 ODD_PATH = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
-
-#: The processes of a month, in the order :meth:`CoCreationModel.step` runs them.
-PROCESSES = [
-    ("1. Policy", CoCreationModel.apply_policy),
-    ("1. Policy: the relation offered", submodels.offer_relation),
-    ("2. Steering felt", submodels.perceive_steering),
-    ("3. Motivation crowding", submodels.crowd_motivation),
-    ("4. Contribution and quitting", submodels.contribute_and_quit),
-    ("5. Recruitment", submodels.recruit_by_asking),
-    ("6. Ties", submodels.update_ties),
-    ("7. Trust", submodels.update_trust),
-    ("8. Staff threat", submodels.update_staff_threat),
-    ("9. Associations", submodels.drift_associations),
-    ("10. Outcomes and synergy", submodels.produce_outcomes),
-]
 
 
 def _submodel_section() -> str:
     parts = []
-    for title, func in PROCESSES:
+    for process in PROCESSES:
+        func = process.function
         doc = inspect.getdoc(func) or ""
         body = doc.split("\n", 1)[1].strip() if "\n" in doc else ""
-        parts.append(f"#### {title} — `{func.__qualname__}`\n\n{doc.splitlines()[0]}\n")
+        parts.append(f"#### {process.title} — `{func.__qualname__}`\n\n{doc.splitlines()[0]}\n")
         if body:
             parts.append("```text\n" + body + "\n```\n")
-    helpers = [submodels.coordination, submodels.give_hours, submodels.join_probability]
-    for func in helpers:
+    for func in HELPERS:
         doc = inspect.getdoc(func) or ""
         first, _, body = doc.partition("\n")
         parts.append(f"`{func.__name__}`: {first}\n")
@@ -56,8 +40,8 @@ def _submodel_section() -> str:
 
 
 def _indicator_section() -> str:
-    lines = ["| column | definition |", "|---|---|"]
-    lines += [f"| `{k}` | {v} |" for k, v in INDICATORS.items()]
+    lines = ["| column | definition | unit | public |", "|---|---|---|---|"]
+    lines += [f"| `{r.name}` | {r.definition} | {r.unit_en} | {'yes' if r.public else 'no'} |" for r in INDICATOR_RECORDS]
     return "\n".join(lines) + "\n"
 
 
@@ -91,9 +75,18 @@ def update(path: Path = ODD_PATH) -> list[str]:
     return changed
 
 
+def main(argv: list[str] | None = None, path: Path | None = None) -> int:
+    """``python -m simulation.odd [--check]``: rewrite the generated sections, or (``--check``) exit 1 if any is stale."""
+    argv = sys.argv[1:] if argv is None else argv
+    path = ODD_PATH if path is None else path
+    if "--check" in argv:
+        stale = stale_sections(path.read_text(encoding="utf-8"))
+        print(f"{path.name} is up to date" if not stale else f"stale sections in {path.name}: {', '.join(stale)}; "
+              "run `python -m simulation.odd` to regenerate them")
+        return 1 if stale else 0
+    print("updated:", ", ".join(update(path)) or "nothing")
+    return 0
+
+
 if __name__ == "__main__":  # pragma: no cover - a maintenance command
-    if "--check" in sys.argv:
-        stale = stale_sections(ODD_PATH.read_text(encoding="utf-8"))
-        print("docs/ODD.md is up to date" if not stale else f"stale sections in docs/ODD.md: {', '.join(stale)}")
-        sys.exit(1 if stale else 0)
-    print("updated:", ", ".join(update()) or "nothing")
+    sys.exit(main())

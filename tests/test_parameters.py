@@ -1,9 +1,10 @@
 """Parameters are declared once, validated in one place, and modes are only lever presets."""
 
+import numpy as np
 import pytest
 
 from simulation import CoCreationModel, ParameterError, make_parameters
-from simulation.core.parameters import FIELDS, GOVERNANCE_MODES, LEVERS, coerce_value, describe, parameter_table_markdown
+from simulation.core.parameters import FIELDS, GOVERNANCE_MODES, LEVERS, coerce_value, describe
 
 PUBLIC = ["governance_mode", "steering_intensity", "facilitation", "quick_results_pressure", "n_citizens",
           "n_associations", "n_staff", "n_groups", "steps", "seed"]
@@ -98,7 +99,47 @@ def test_set_lever_during_a_run_is_validated():
         m.set_lever("n_citizens", 5)
 
 
-def test_parameter_table_lists_every_parameter():
-    table = parameter_table_markdown()
-    for name in FIELDS:
-        assert f"`{name}`" in table
+#: Numbers that were written into the equations and the initial state before they were declared (issue 9).
+FORMER_CONSTANTS = {
+    "facilitation_skill_weight": 0.5, "experience_sensitivity": 0.5, "own_service_experience_weight": 0.5,
+    "quick_results_service_pull": 0.3, "control_autonomy_loss": 0.5, "partnership_autonomy_shield": 0.5,
+    "quick_results_narrowing": 0.5, "cooperation_ceiling": 0.8, "understanding_facilitation_weight": 0.3,
+    "understanding_sense_making_weight": 0.3, "understanding_coordination_weight": 0.2,
+    "understanding_partnership_weight": 0.2, "understanding_cooperation_weight": 0.4,
+    "initial_volunteer_selectivity": 4.0, "initial_months_active": 12,
+    "initial_orientation": 0.4, "orientation_spread": 0.15, "initial_autonomy": 0.8, "autonomy_spread": 0.1,
+    "initial_cooperation": 0.5, "partner_trust_spread": 0.05, "initial_understanding": 0.15,
+    "initial_facilitation_skill": 0.6, "facilitation_skill_spread": 0.15,
+}
+
+
+def _state_after(months, **kw):
+    m = CoCreationModel(n_citizens=120, n_associations=6, n_staff=3, steps=months, seed=5, **kw)
+    for _ in range(months):
+        m.step()
+    W = m.world
+    parts = [W.citizens.trust_municipality, W.citizens.motivation, W.citizens.months_active, W.citizens.needs_met,
+             W.associations.orientation, W.associations.autonomy, W.associations.openness, W.associations.cooperation,
+             W.associations.understanding, W.associations.partner_trust, W.staff.control, W.citizens.volunteer]
+    return [np.asarray(x, dtype=float).copy() for x in parts]
+
+
+@pytest.mark.parametrize(("name", "value"), FORMER_CONSTANTS.items())
+def test_former_constants_keep_their_value_and_reach_the_equations(name, value):
+    """Declared with the value the equation had (so runs are unchanged), and changing it changes the run."""
+    f = FIELDS[name]
+    assert f.default == value and f.metadata["kind"] in ("behaviour", "population")
+    lo, hi = f.metadata["range"]
+    other = hi if value != hi else lo
+    if isinstance(value, float):
+        other = value + 0.5 * (other - value)
+    kw = {"governance_mode": "npm", "relation_offered": "partnership"}  # supplier pull, partnership shield and bonus all act
+    base, changed = _state_after(3, **kw), _state_after(3, **kw, **{name: other})
+    assert any(not np.array_equal(a, b) for a, b in zip(base, changed, strict=True)), f"{name} = {other} changed nothing"
+
+
+def test_the_openness_rule_is_one_function_for_the_start_and_the_drift():
+    m = CoCreationModel(n_citizens=60, targeting=0.8, quick_results_pressure=0.5, quick_results_narrowing=0.25, seed=1)
+    assert m.world.associations.openness == pytest.approx(0.8 * (1 - 0.25 * 0.5))
+    m.step()  # at its target already: the drift leaves it there
+    assert m.world.associations.openness == pytest.approx(0.8 * (1 - 0.25 * 0.5))

@@ -6,8 +6,9 @@
     ...     model.step()
     >>> frame = model.datacollector.get_model_vars_dataframe()
 
-One month is one step. Each step runs the ten processes of MODEL.md in order (see
-:meth:`CoCreationModel.step`), then records every indicator in Mesa's DataCollector.
+One month is one step. Each step runs the ten processes of MODEL.md in the order declared in
+:data:`simulation.core.processes.PROCESSES`, then records every indicator in Mesa's DataCollector.
+How the agent views are registered with Mesa lives in :mod:`simulation.core.mesa_bridge`.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from typing import Any
 import mesa
 import networkx as nx
 import numpy as np
-from mesa.agentset import _HardKeyAgentSet
 
 from simulation.core import processes as sm
 from simulation.core.agents import Association, Citizen, Staff, Volunteer
 from simulation.core.indicators import INDICATORS, compute_indicators
+from simulation.core.mesa_bridge import change_class, create_views, ensure_agent_set
 from simulation.core.parameters import ParameterError, Parameters, make_parameters
 from simulation.core.state import CHANNEL_NAMES, RELATIONS, initial_world
 
@@ -98,11 +99,11 @@ class CoCreationModel(mesa.Model):
         # One view per row, citizens first, with the unique_ids Mesa would give them one by one.
         vol = self.world.citizens.volunteer
         self.citizen_agents = np.empty(parameters.n_citizens, dtype=object)
-        self.citizen_agents[:] = self._create_views([Volunteer if v else Citizen for v in vol.tolist()])
+        self.citizen_agents[:] = create_views(self, [Volunteer if v else Citizen for v in vol.tolist()])
         for kind in (Citizen, Volunteer):  # both kinds always present, even while one is empty
-            self._agent_set(kind)
-        self.association_agents = self._create_views([Association] * parameters.n_associations)
-        self.staff_agents = self._create_views([Staff] * parameters.n_staff)
+            ensure_agent_set(self, kind)
+        self.association_agents = create_views(self, [Association] * parameters.n_associations)
+        self.staff_agents = create_views(self, [Staff] * parameters.n_staff)
 
         # month 0: what the starting state looks like under the starting levers
         sm.offer_relation(self.world, self.p)
@@ -118,112 +119,36 @@ class CoCreationModel(mesa.Model):
 
     # --- the month ---------------------------------------------------------------------
     def step(self) -> None:
-        """One month: the ten processes in MODEL.md's order, then the indicators."""
-        W, s = self.world, self.streams
-        self.apply_policy()                                   # 1. policy schedule
-        sm.offer_relation(W, self.p)                          #    (the relation offered to associations)
-        sm.perceive_steering(W, self.p)                       # 2. steering felt
-        sm.crowd_motivation(W, self.p)                        # 3. motivation crowding
-        was_volunteer = W.citizens.volunteer.copy()
-        sm.contribute_and_quit(W, self.p, s["contribution"])  # 4. contribution and quitting
-        sm.recruit_by_asking(W, self.p, s["recruitment"])     # 5. recruitment
+        """One month: the processes of :data:`~simulation.core.processes.PROCESSES` in order, then the indicators."""
+        was_volunteer = self.world.citizens.volunteer.copy()
+        for process in sm.PROCESSES:
+            process.run(self)
         self._sync_roles(was_volunteer)
-        sm.update_ties(W, self.p, s["ties"])                  # 6. ties
-        sm.update_trust(W, self.p)                            # 7. trust
-        sm.update_staff_threat(W, self.p)                     # 8. staff threat
-        sm.drift_associations(W, self.p)                      # 9. associations
-        sm.produce_outcomes(W, self.p)                        # 10. outcomes and synergy
-        self.indicators = compute_indicators(W)
+        self.indicators = compute_indicators(self.world)
         self.datacollector.collect(self)
         self.mode_by_month.append(self.p.governance_mode)
         if self.steps >= self.parameters.steps:
             self.running = False
-
-    def apply_policy(self) -> None:
-        """1. Policy: apply the lever changes scheduled for this month."""
-        for change in self.parameters.policy_schedule:
-            if change.step == self.steps:
-                self.p = self.p.with_levers(**dict(change.changes))
-                self.lever_log.extend((self.steps, k, v) for k, v in change.changes)
 
     def set_lever(self, name: str, value: Any) -> None:
         """Change a lever now, during a run (the browser's live control); validated like any parameter."""
         self.p = self.p.with_levers(**{name: value})
         self.lever_log.append((self.steps, name, getattr(self.p, name)))
 
-    def _mesa_registry_is_plain(self, classes) -> bool:
-        """Whether agents of ``classes`` can be (de)registered in bulk without skipping anything Mesa does.
-
-        Mesa's ``register_agent``/``deregister_agent`` also emit AGENT_ADDED/AGENT_REMOVED
-        signals and feed agent datasets; when nobody listens and no dataset tracks these
-        classes, registering is only putting the agent into two ordered dicts, which we can
-        do for many agents at once. Otherwise (or if Mesa's internals differ from 3.5's) we
-        go through Mesa agent by agent.
-        """
-        subscribers = getattr(self, "subscribers", None)
-        internals = isinstance(subscribers, dict) and isinstance(getattr(self._all_agents, "_agents", None), dict)
-        listened = internals and any(key[0] == "agents" and refs for key, refs in subscribers.items())
-        return internals and not listened and not any(cls._datasets for cls in classes)
-
-    def _agent_set(self, cls) -> dict:
-        """The ordered dict behind ``model.agents_by_type[cls]`` (created empty if needed)."""
-        if cls not in self._agents_by_type:
-            self._agents_by_type[cls] = _HardKeyAgentSet([], random=self.random)
-        return self._agents_by_type[cls]._agents
-
-    def _create_views(self, classes: list) -> list:
-        """Create and register one agent view per entry of ``classes``, row k being ``classes[k]``.
-
-        Equivalent to ``[cls(self, k) for k, cls in enumerate(classes)]`` (same objects,
-        unique_ids and registration order), but about five times faster: at 650,000
-        citizens Mesa's per-agent registration alone took about two seconds.
-        """
-        kinds = list(dict.fromkeys(classes))
-        if not self._mesa_registry_is_plain(kinds):
-            return [cls(self, k) for k, cls in enumerate(classes)]
-        first = self.agent_id_counter
-        views = []
-        append, new = views.append, object.__new__
-        for k, cls in enumerate(classes):
-            view = new(cls)
-            # what mesa.Agent.__init__ and _View.__init__ set
-            view.model, view.unique_id, view.pos, view.index = self, first + k, None, k
-            append(view)
-        self.agent_id_counter = first + len(views)
-        self._all_agents._agents.update(dict.fromkeys(views))
-        for cls in kinds:
-            self._agent_set(cls).update(dict.fromkeys(v for v in views if type(v) is cls))
-        return views
-
     def _sync_roles(self, was_volunteer: np.ndarray) -> None:
-        """Switch the agent views of citizens who joined or quit between Citizen and Volunteer.
+        """Switch the agent views of citizens who joined or quit this month between Citizen and Volunteer.
 
-        The same object changes class and keeps its unique_id and its place in
-        ``model.agents``; it moves from ``agents_by_type[Citizen]`` to
-        ``agents_by_type[Volunteer]`` or back. Done in bulk unless someone listens to
-        Mesa's agent signals (then agent by agent through Mesa).
+        The same object changes class and keeps its unique_id; it moves from
+        ``agents_by_type[Citizen]`` to ``agents_by_type[Volunteer]`` or back
+        (see :func:`~simulation.core.mesa_bridge.change_class`).
         """
         now = self.world.citizens.volunteer
         changed = np.flatnonzero(now != was_volunteer)
         if len(changed) == 0:
             return
-        if not self._mesa_registry_is_plain((Citizen, Volunteer)):
-            for i in changed:
-                agent = self.citizen_agents[i]
-                uid = agent.unique_id
-                self.deregister_agent(agent)
-                agent.__class__ = Volunteer if now[i] else Citizen
-                self.register_agent(agent)
-                agent.unique_id = uid
-            return
         joined = now[changed]
-        for agents, old, new in ((self.citizen_agents[changed[joined]], Citizen, Volunteer),
-                                 (self.citizen_agents[changed[~joined]], Volunteer, Citizen)):
-            old_set, new_set = self._agent_set(old), self._agent_set(new)
-            for agent in agents:
-                del old_set[agent]
-                agent.__class__ = new
-            new_set.update(dict.fromkeys(agents))
+        change_class(self, self.citizen_agents[changed[joined]], Volunteer)
+        change_class(self, self.citizen_agents[changed[~joined]], Citizen)
 
     # --- results and exports -------------------------------------------------------------
     def results(self):

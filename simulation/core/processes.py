@@ -1,14 +1,23 @@
 """The ten processes of a month, in the order they run (MODEL.md, "Processes").
 
-Each function models one mechanism over all agents of a kind at once, with its equation in
-the docstring. ``W`` is the :class:`~simulation.core.state.World`, ``p`` the current
+:data:`PROCESSES` is that order, declared once: :meth:`CoCreationModel.step
+<simulation.core.model.CoCreationModel.step>` runs its records one after the other, and
+docs/ODD.md's submodel section is generated from it. Each function models one mechanism over
+all agents of a kind at once, with its equation in the docstring. ``W`` is the
+:class:`~simulation.core.state.World`, ``p`` the current
 :class:`~simulation.core.parameters.Parameters` (levers included), ``rng`` the process's own
 random stream. Symbols: s steering intensity, f facilitation, q pressure for quick results,
 kappa perceived control, sigma perceived support, m motivation, t trust in the municipality,
-g generalised trust.
+g generalised trust. Every number in an equation is a declared parameter; what is left
+(0.5 as "neutral", means of two quantities, clips to [0, 1], guards against dividing by
+zero) is arithmetic, not a model constant.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -19,13 +28,51 @@ from simulation.core.state import (
     CHANNEL_OWN_INITIATIVE,
     RELATIONS,
     World,
+    clip01,
+    openness_target,
+    readiness,
 )
 
 NO_RELATION, SUPPLIER, PARTNERSHIP = (RELATIONS.index(r) for r in ("none", "supplier", "partnership"))
 
 
-def _clip01(x):
-    return np.clip(x, 0.0, 1.0)
+class RunningModel(Protocol):
+    """What a process needs of the running model (:class:`~simulation.core.model.CoCreationModel` has it)."""
+
+    world: World
+    parameters: Parameters  # as the run started, with its policy schedule
+    p: Parameters  # the levers in force now
+    streams: dict[str, np.random.Generator]
+    steps: int
+    lever_log: list[tuple[int, str, Any]]
+
+
+@dataclass(frozen=True)
+class Process:
+    """One process of the month: its title in MODEL.md and the ODD, and the function that models it.
+
+    Attributes:
+        title: numbered domain name, e.g. ``"3. Motivation crowding"``.
+        function: called as ``function(W, p)``, ``function(W, p, rng)`` when it draws from the
+            random stream named ``stream``, or ``function(model)`` when ``on_model`` (the policy,
+            which changes the levers in force).
+        stream: name of the model's random stream the process draws from (None: it draws nothing).
+        on_model: the function acts on the running model rather than on the world.
+    """
+
+    title: str
+    function: Callable[..., None]
+    stream: str | None = None
+    on_model: bool = False
+
+    def run(self, model: RunningModel) -> None:
+        """Run this process once on ``model``'s world under the levers in force."""
+        if self.on_model:
+            self.function(model)
+        elif self.stream is None:
+            self.function(model.world, model.p)
+        else:
+            self.function(model.world, model.p, model.streams[self.stream])
 
 
 def coordination(s: float, p: Parameters) -> float:
@@ -33,7 +80,16 @@ def coordination(s: float, p: Parameters) -> float:
     return float(1.0 - np.exp(-s / p.coordination_scale))
 
 
-# 1. Policy is applied by the model (``CoCreationModel.apply_policy``): it swaps the levers.
+def apply_policy(model: RunningModel) -> None:
+    """1. Policy: the lever changes scheduled for this month take effect.
+
+    levers(month) = levers(month - 1), updated by every change of the policy schedule at this month
+    (setting a governance mode applies its preset of levers first). Each change is logged.
+    """
+    for change in model.parameters.policy_schedule:
+        if change.step == model.steps:
+            model.p = model.p.with_levers(**dict(change.changes))
+            model.lever_log.extend((model.steps, k, v) for k, v in change.changes)
 
 
 def offer_relation(W: World, p: Parameters) -> None:
@@ -52,13 +108,14 @@ def perceive_steering(W: World, p: Parameters) -> None:
     Staff control        c_s = 1 - (1 - s)(1 - quick_results_control * q)(1 - threat_control_weight * threat_s)
     Perceived control    kappa_a = min(1, x_a c_s(a) + contract_control * [supplier])
                                    * (1 - b * autonomy_a) * (1 - b * partner_trust_a)
-    Perceived support    sigma_a = f * (0.5 + 0.5 * skill_s(a)) * (1 - kappa_a)
+    Perceived support    sigma_a = f * ((1 - w_skill) + w_skill * skill_s(a)) * (1 - kappa_a)
                          (support given under heavy control is felt as control, not support)
     Coordination         e = 1 + coordination_gain * (1 - exp(-s / s0))
 
     Steering is both coordination (e, the rising side of the inverted U) and control
     (kappa, felt as distrust above a tolerance). b is ``control_buffering``; x_a is
-    ``unrelated_control_exposure`` for an association with no relation to the municipality, else 1.
+    ``unrelated_control_exposure`` for an association with no relation to the municipality, else 1;
+    w_skill is ``facilitation_skill_weight``.
     """
     st, a, mu = W.staff, W.associations, W.municipality
     st.control = 1.0 - (1.0 - p.steering_intensity) * (1.0 - p.quick_results_control * p.quick_results_pressure) * (
@@ -68,7 +125,8 @@ def perceive_steering(W: World, p: Parameters) -> None:
     exerted = np.minimum(1.0, exposure * st.control[a.staff] + p.contract_control * (a.relation == SUPPLIER))
     b = p.control_buffering
     a.control_felt = exerted * (1.0 - b * a.autonomy) * (1.0 - b * a.partner_trust)
-    a.support_felt = p.facilitation * (0.5 + 0.5 * st.facilitation_skill[a.staff]) * (1.0 - a.control_felt)
+    w_skill = p.facilitation_skill_weight
+    a.support_felt = p.facilitation * ((1.0 - w_skill) + w_skill * st.facilitation_skill[a.staff]) * (1.0 - a.control_felt)
     mu.coordination = coordination(p.steering_intensity, p)
     mu.effectiveness = 1.0 + p.coordination_gain * mu.coordination
 
@@ -99,7 +157,7 @@ def crowd_motivation(W: World, p: Parameters) -> None:
     dm[idx] += p.crowding_in_rate * sigma * c.trust_municipality[idx] * (1.0 - m[idx]) - p.crowding_out_rate * personal * np.maximum(
         0.0, kappa - p.control_tolerance
     ) * m[idx]
-    c.motivation = _clip01(m + dm)
+    c.motivation = clip01(m + dm)
 
 
 def give_hours(W: World, p: Parameters) -> np.ndarray:
@@ -113,6 +171,7 @@ def give_hours(W: World, p: Parameters) -> np.ndarray:
     c, a = W.citizens, W.associations
     idx = np.flatnonzero(c.volunteer)
     aa = c.association[idx]
+    # 1e-9: a guard against dividing by zero at control_tolerance = 1, not a model constant
     excess = np.maximum(0.0, a.control_felt[aa] - p.control_tolerance) / max(1e-9, 1.0 - p.control_tolerance)
     c.autonomy[idx] = a.autonomy[aa] * (1.0 - np.minimum(1.0, excess))
     c.hours[idx] = p.max_hours * c.motivation[idx] * c.autonomy[idx]
@@ -150,9 +209,9 @@ def end_volunteering(W: World, who: np.ndarray) -> None:
     c.months_active[who] = 0
 
 
-def join_probability(readiness: np.ndarray, p: Parameters) -> np.ndarray:
-    """Logistic readiness to join: ``1 / (1 + exp(-k (r - r0)))`` with r = (m + g) / 2."""
-    return 1.0 / (1.0 + np.exp(-p.join_readiness_steepness * (readiness - p.join_readiness_midpoint)))
+def join_probability(r: np.ndarray, p: Parameters) -> np.ndarray:
+    """Logistic readiness to join: ``1 / (1 + exp(-k (r - r0)))`` with r = (m + g) / 2 (see :func:`readiness`)."""
+    return 1.0 / (1.0 + np.exp(-p.join_readiness_steepness * (r - p.join_readiness_midpoint)))
 
 
 def recruit_by_asking(W: World, p: Parameters, rng: np.random.Generator) -> None:
@@ -172,8 +231,7 @@ def recruit_by_asking(W: World, p: Parameters, rng: np.random.Generator) -> None
     c, a, T, mu = W.citizens, W.associations, W.ties, W.municipality
     n = c.n
     vol = c.volunteer
-    readiness = 0.5 * (c.motivation + c.generalised_trust)
-    ready = join_probability(readiness, p)
+    ready = join_probability(readiness(c.motivation, c.generalised_trust), p)
     barrier = p.vulnerable_barrier * c.vulnerable
 
     # asks along ties, in both directions of every tie
@@ -262,11 +320,12 @@ def update_ties(W: World, p: Parameters, rng: np.random.Generator) -> None:
 def update_trust(W: World, p: Parameters) -> None:
     """7. Trust: asymmetric learning from experience, slow diffusion over ties.
 
-    Experience      x_i = clip(0.5 + 0.5 (sigma_a - kappa_a))  for a volunteer of association a
-                    x_i = (needs_met_i + clip(0.5 + 0.5 (mean sigma - mean kappa))) / 2
+    Experience      x_i = clip(0.5 + e (sigma_a - kappa_a))  for a volunteer of association a
+                    x_i = w_own needs_met_i + (1 - w_own) clip(0.5 + e (mean sigma - mean kappa))
                                                                  for other citizens (own service,
                                                                  and the municipality's stance
                                                                  toward civil society as heard)
+                    e = experience_sensitivity, w_own = own_service_experience_weight; 0.5 is neutral
     Trust in the municipality:
                     dt = r (x - t)        if x >= t
                     dt = min(1, L r) (x - t)   if x <  t (L = trust_loss_ratio; Slovic 1993)
@@ -275,14 +334,15 @@ def update_trust(W: World, p: Parameters) -> None:
                     g* = g_floor + (1 - g_floor) min(1, (vol_i + vbar_i) / 2 / v_ref)
                     dg = r_g (g* - g),    vbar_i the tie-weighted share of contacts volunteering
     Partner trust between association a and its staff contact, asymmetric as above:
-                    x_a = clip(0.5 + 0.5 (sigma_a - kappa_a) + partnership_trust_bonus [partnership])
+                    x_a = clip(0.5 + e (sigma_a - kappa_a) + partnership_trust_bonus [partnership])
     """
     c, a, T = W.citizens, W.associations, W.ties
     vol = c.volunteer
-    stance = float(np.clip(0.5 + 0.5 * (a.support_felt.mean() - a.control_felt.mean()), 0.0, 1.0))
-    x = 0.5 * (c.needs_met + stance)
+    stance = float(experience(a.support_felt.mean() - a.control_felt.mean(), p))
+    w_own = p.own_service_experience_weight
+    x = w_own * c.needs_met + (1.0 - w_own) * stance
     aa = c.association[vol]
-    x[vol] = _clip01(0.5 + 0.5 * (a.support_felt[aa] - a.control_felt[aa]))
+    x[vol] = experience(a.support_felt[aa] - a.control_felt[aa], p)
     c.trust_municipality = _asymmetric_step(c.trust_municipality, x, p.trust_gain_rate, p.trust_loss_ratio)
     # one pass over the ties: contacts' trust, contacts' volunteering, tie strength
     sums = T.neighbour_sum(np.column_stack((c.trust_municipality, vol, np.ones(c.n))))
@@ -290,19 +350,27 @@ def update_trust(W: World, p: Parameters) -> None:
     has = strength > 0
     safe = np.where(has, strength, 1.0)
     tbar = np.where(has, sums[:, 0] / safe, c.trust_municipality)
-    c.trust_municipality = _clip01(c.trust_municipality + p.trust_diffusion * (tbar - c.trust_municipality))
+    c.trust_municipality = clip01(c.trust_municipality + p.trust_diffusion * (tbar - c.trust_municipality))
     vbar = np.where(has, sums[:, 1] / safe, 0.0)
     exposure = np.minimum(1.0, 0.5 * (vol + vbar) / p.volunteering_reference)
     g_target = p.generalised_trust_floor + (1.0 - p.generalised_trust_floor) * exposure
-    c.generalised_trust = _clip01(c.generalised_trust + p.generalised_trust_rate * (g_target - c.generalised_trust))
-    x_a = _clip01(0.5 + 0.5 * (a.support_felt - a.control_felt) + p.partnership_trust_bonus * (a.relation == PARTNERSHIP))
+    c.generalised_trust = clip01(c.generalised_trust + p.generalised_trust_rate * (g_target - c.generalised_trust))
+    x_a = experience(a.support_felt - a.control_felt, p, bonus=p.partnership_trust_bonus * (a.relation == PARTNERSHIP))
     a.partner_trust = _asymmetric_step(a.partner_trust, x_a, p.partner_trust_rate, p.trust_loss_ratio)
+
+
+def experience(balance, p: Parameters, bonus=0.0):
+    """Experience of the municipality from the balance of support over control: ``clip(0.5 + e * balance + bonus)``.
+
+    0.5 is a neutral experience; e is ``experience_sensitivity``.
+    """
+    return clip01(0.5 + p.experience_sensitivity * balance + bonus)
 
 
 def _asymmetric_step(level: np.ndarray, experience: np.ndarray, rate: float, loss_ratio: float) -> np.ndarray:
     """Move ``level`` toward ``experience``: at ``rate`` when rising, ``loss_ratio`` times faster when falling."""
     r = np.where(experience >= level, rate, min(1.0, rate * loss_ratio))
-    return _clip01(level + r * (experience - level))
+    return clip01(level + r * (experience - level))
 
 
 def update_staff_threat(W: World, p: Parameters) -> None:
@@ -324,40 +392,46 @@ def update_staff_threat(W: World, p: Parameters) -> None:
     aa = c.association[vol]
     service_hours = np.bincount(aa, c.hours[vol] * a.orientation[aa], minlength=a.n)
     per_staff = np.bincount(a.staff, service_hours, minlength=st.n) * p.hour_value * mu.effectiveness
-    staff_capacity = max(mu.municipal_output, 1e-9) * c.n / st.n
+    staff_capacity = max(mu.municipal_output, 1e-9) * c.n / st.n  # 1e-9: a guard against dividing by zero
     mu.substitution = np.minimum(1.0, p.volunteer_substitution * per_staff / staff_capacity)
     target = p.threat_sensitivity * mu.substitution * (1.0 - p.sense_making)
-    st.threat = _clip01(st.threat + p.threat_rate * (target - st.threat))
+    st.threat = clip01(st.threat + p.threat_rate * (target - st.threat))
 
 
 def drift_associations(W: World, p: Parameters) -> None:
     """9. Associations drift: voice to service, autonomy, openness, cooperation, understanding.
 
-    Orientation    o* = o_own + (1 - o_own) min(1, contract_service_pull [supplier] + 0.3 q)
-    Autonomy       a* = a_own (1 - 0.5 kappa_a (1 - 0.5 [partnership]))
-    Openness       open* = targeting (1 - 0.5 q)      (quick results favour similar recruits)
-    Cooperation    coop* = 0.8 (1 - contract_competition [relation != none])
+    Orientation    o* = o_own + (1 - o_own) min(1, contract_service_pull [supplier] + quick_results_service_pull q)
+    Autonomy       a* = a_own (1 - control_autonomy_loss kappa_a (1 - partnership_autonomy_shield [partnership]))
+    Openness       open* = targeting (1 - quick_results_narrowing q)      (quick results favour similar recruits)
+    Cooperation    coop* = cooperation_ceiling (1 - contract_competition [relation != none])
     Each moves as x += association_drift_rate (x* - x).
-    Understanding  u* = (0.3 f + 0.3 sense_making + 0.2 coordination(s) + 0.2 [partnership])
-                        * (0.6 + 0.4 coop)
+    Understanding  u* = (w_f f + w_sm sense_making + w_c coordination(s) + w_p [partnership])
+                        * ((1 - w_coop) + w_coop coop)
                    du = understanding_rate (u* - u)       (time, time, time)
+    w_f, w_sm, w_c, w_p, w_coop are understanding_facilitation_weight, understanding_sense_making_weight,
+    understanding_coordination_weight, understanding_partnership_weight, understanding_cooperation_weight.
     """
     a = W.associations
     r = p.association_drift_rate
     supplier = a.relation == SUPPLIER
     partner = a.relation == PARTNERSHIP
     q = p.quick_results_pressure
-    o_target = a.orientation_own + (1.0 - a.orientation_own) * np.minimum(1.0, p.contract_service_pull * supplier + 0.3 * q)
-    aut_target = a.autonomy_own * (1.0 - 0.5 * a.control_felt * (1.0 - 0.5 * partner))
-    open_target = p.targeting * (1.0 - 0.5 * q)
-    coop_target = 0.8 * (1.0 - p.contract_competition * (a.relation != NO_RELATION))
+    pull = np.minimum(1.0, p.contract_service_pull * supplier + p.quick_results_service_pull * q)
+    o_target = a.orientation_own + (1.0 - a.orientation_own) * pull
+    aut_target = a.autonomy_own * (1.0 - p.control_autonomy_loss * a.control_felt * (1.0 - p.partnership_autonomy_shield * partner))
+    open_target = openness_target(p)
+    coop_target = p.cooperation_ceiling * (1.0 - p.contract_competition * (a.relation != NO_RELATION))
     a.orientation += r * (o_target - a.orientation)
     a.autonomy += r * (aut_target - a.autonomy)
     a.openness += r * (open_target - a.openness)
     a.cooperation += r * (coop_target - a.cooperation)
-    u_target = (0.3 * p.facilitation + 0.3 * p.sense_making + 0.2 * coordination(p.steering_intensity, p)
-                + 0.2 * partner) * (0.6 + 0.4 * a.cooperation)
-    a.understanding = _clip01(a.understanding + p.understanding_rate * (u_target - a.understanding))
+    reachable = (p.understanding_facilitation_weight * p.facilitation + p.understanding_sense_making_weight * p.sense_making
+                 + p.understanding_coordination_weight * coordination(p.steering_intensity, p)
+                 + p.understanding_partnership_weight * partner)
+    w_coop = p.understanding_cooperation_weight
+    u_target = reachable * ((1.0 - w_coop) + w_coop * a.cooperation)
+    a.understanding = clip01(a.understanding + p.understanding_rate * (u_target - a.understanding))
 
 
 def produce_outcomes(W: World, p: Parameters) -> None:
@@ -404,3 +478,23 @@ def produce_outcomes(W: World, p: Parameters) -> None:
     served = (to_own + to_all * group_size / n) / group_size
     need = np.where(c.vulnerable, p.vulnerable_need, 1.0)
     c.needs_met = 1.0 - np.exp(-(R * (1.0 + mu.synergy) + served[c.group]) / need)
+
+
+#: The month, in order: :meth:`CoCreationModel.step <simulation.core.model.CoCreationModel.step>` runs
+#: these records one after the other, and docs/ODD.md's submodel section lists them in this order.
+PROCESSES: tuple[Process, ...] = (
+    Process("1. Policy", apply_policy, on_model=True),
+    Process("1. Policy: the relation offered", offer_relation),
+    Process("2. Steering felt", perceive_steering),
+    Process("3. Motivation crowding", crowd_motivation),
+    Process("4. Contribution and quitting", contribute_and_quit, stream="contribution"),
+    Process("5. Recruitment", recruit_by_asking, stream="recruitment"),
+    Process("6. Ties", update_ties, stream="ties"),
+    Process("7. Trust", update_trust),
+    Process("8. Staff threat", update_staff_threat),
+    Process("9. Associations", drift_associations),
+    Process("10. Outcomes and synergy", produce_outcomes),
+)
+
+#: Rules that several processes use, documented beside them in the ODD.
+HELPERS: tuple[Callable[..., Any], ...] = (coordination, give_hours, join_probability, readiness, experience, openness_target)

@@ -1,7 +1,9 @@
 """The model's state: one numpy array per state variable and agent kind.
 
 Agents of a kind are rows of these arrays; the Mesa agent objects (``agents.py``) are thin
-views onto them. Every rule in ``submodels.py`` updates whole arrays at once.
+views onto them. Every rule in ``processes.py`` updates whole arrays at once. The few rules
+that both the initial state and a process use (:func:`readiness`, :func:`openness_target`)
+live here, once.
 """
 
 from __future__ import annotations
@@ -118,8 +120,19 @@ class World:
     municipality: Municipality
 
 
-def _clip01(x: np.ndarray) -> np.ndarray:
+def clip01(x):
+    """``x`` clipped to [0, 1]: a numerical guard that keeps levels in their range, not a model constant."""
     return np.clip(x, 0.0, 1.0)
+
+
+def readiness(motivation: np.ndarray, generalised_trust: np.ndarray) -> np.ndarray:
+    """Readiness to volunteer: the mean of motivation and generalised trust, r = (m + g) / 2."""
+    return 0.5 * (motivation + generalised_trust)
+
+
+def openness_target(p: Parameters) -> float:
+    """Openness associations drift toward (process 9) and start at: open* = targeting (1 - quick_results_narrowing q)."""
+    return p.targeting * (1.0 - p.quick_results_narrowing * p.quick_results_pressure)
 
 
 def initial_world(p: Parameters, rng_network: np.random.Generator, rng_population: np.random.Generator) -> World:
@@ -128,28 +141,28 @@ def initial_world(p: Parameters, rng_network: np.random.Generator, rng_populatio
     r = rng_population
     group = r.integers(0, g, n)
     vulnerable = r.random(n) < p.vulnerable_share
-    gen_trust = _clip01(r.normal(p.initial_generalised_trust, p.trust_spread, n))
-    trust = _clip01(r.normal(p.initial_trust_municipality, p.trust_spread, n))
-    baseline = _clip01(r.normal(p.baseline_motivation, p.motivation_spread, n))
+    gen_trust = clip01(r.normal(p.initial_generalised_trust, p.trust_spread, n))
+    trust = clip01(r.normal(p.initial_trust_municipality, p.trust_spread, n))
+    baseline = clip01(r.normal(p.baseline_motivation, p.motivation_spread, n))
 
     a_group = np.arange(na) % g  # associations grow out of every group in turn
-    orientation_own = _clip01(r.normal(0.4, 0.15, na))
-    autonomy_own = _clip01(r.normal(0.8, 0.1, na))
+    orientation_own = clip01(r.normal(p.initial_orientation, p.orientation_spread, na))
+    autonomy_own = clip01(r.normal(p.initial_autonomy, p.autonomy_spread, na))
     associations = Associations(
         group=a_group, orientation=orientation_own.copy(), orientation_own=orientation_own,
         autonomy=autonomy_own.copy(), autonomy_own=autonomy_own,
-        openness=np.full(na, p.targeting * (1 - 0.5 * p.quick_results_pressure)),
-        relation=np.zeros(na, dtype=np.int8),  # set from the lever by submodels.offer_relation
-        cooperation=np.full(na, 0.5), partner_trust=_clip01(r.normal(p.initial_trust_municipality, 0.05, na)),
-        understanding=np.full(na, 0.15), staff=np.arange(na) % ns,
+        openness=np.full(na, openness_target(p)),
+        relation=np.zeros(na, dtype=np.int8),  # set from the lever by processes.offer_relation
+        cooperation=np.full(na, p.initial_cooperation),
+        partner_trust=clip01(r.normal(p.initial_trust_municipality, p.partner_trust_spread, na)),
+        understanding=np.full(na, p.initial_understanding), staff=np.arange(na) % ns,
         control_felt=np.zeros(na), support_felt=np.zeros(na), members=np.zeros(na, dtype=np.int64),
         by_group=GroupIndex.of(a_group, g),
     )
 
     # Initial volunteers: the most ready citizens are likelier to volunteer; each joins an
     # association of its own group where one exists.
-    readiness = 0.5 * baseline + 0.5 * gen_trust
-    weight = np.exp(4 * readiness)
+    weight = np.exp(p.initial_volunteer_selectivity * readiness(baseline, gen_trust))
     k = int(round(p.initial_volunteering * n))
     volunteer = np.zeros(n, dtype=bool)
     if k > 0:
@@ -161,14 +174,16 @@ def initial_world(p: Parameters, rng_network: np.random.Generator, rng_populatio
     motivation = baseline.copy()
     channel = np.where(volunteer, CHANNEL_BEFORE_RUN, CHANNEL_NONE).astype(np.int8)
 
+    # needs_met is computed by month 0's outcomes (processes.produce_outcomes) before anything reads it
     citizens = Citizens(
         group=group, vulnerable=vulnerable, trust_municipality=trust, generalised_trust=gen_trust,
-        motivation=motivation, baseline_motivation=baseline, needs_met=np.full(n, 0.6),
+        motivation=motivation, baseline_motivation=baseline, needs_met=np.zeros(n),
         volunteer=volunteer, association=association, hours=np.zeros(n), autonomy=np.zeros(n),
-        channel=channel, months_active=np.where(volunteer, 12, 0).astype(np.int64),
+        channel=channel, months_active=np.where(volunteer, p.initial_months_active, 0).astype(np.int64),
         by_group=GroupIndex.of(group, g),
     )
-    staff = Staff(control=np.zeros(ns), facilitation_skill=_clip01(r.normal(0.6, 0.15, ns)), threat=np.zeros(ns))
+    skill = clip01(r.normal(p.initial_facilitation_skill, p.facilitation_skill_spread, ns))
+    staff = Staff(control=np.zeros(ns), facilitation_skill=skill, threat=np.zeros(ns))
     ties = homophilous_ties(group, g, p.mean_degree, p.homophily, rng_network)
     municipality = Municipality(complementarity=p.complementarity, substitution=np.zeros(ns))
     return World(citizens=citizens, associations=associations, staff=staff, ties=ties, municipality=municipality)
