@@ -1,6 +1,8 @@
 """Figures of a run and of a sweep, drawn with matplotlib's Agg backend (no display needed).
 
-Labels are in plain words with units, for readers who have not seen the code.
+Labels are in plain words with units, for readers who have not seen the code; an indicator's
+label comes from its record in :mod:`simulation.core.indicators` (the one declaration the
+report and the page use too).
 """
 
 from __future__ import annotations
@@ -16,30 +18,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from simulation.core.indicators import label  # noqa: E402
 from simulation.core.parameters import FIELDS, describe  # noqa: E402
-
-#: Plain-language label (with unit) of each indicator.
-LABELS: dict[str, str] = {
-    "volunteering_rate": "Volunteering rate (share of citizens)",
-    "volunteering_rate_vulnerable": "Volunteering rate of vulnerable citizens (share)",
-    "volunteer_hours": "Volunteer hours (hours per citizen per month)",
-    "mean_motivation": "Intrinsic motivation (mean, 0 to 1)",
-    "share_recruited_by_asking": "Recruited because asked (share of recruits)",
-    "trust_municipality": "Trust in the municipality (mean, 0 to 1)",
-    "generalised_trust": "Generalised trust (mean, 0 to 1)",
-    "bonding_capital": "Bonding capital (tie weight within group per citizen)",
-    "bridging_capital": "Bridging capital (tie weight across groups per citizen)",
-    "ei_index": "E-I index (-1 all ties within groups, +1 all across)",
-    "service_orientation": "Association orientation (0 voice, 1 service)",
-    "association_autonomy": "Association autonomy (mean, 0 to 1)",
-    "staff_control": "Control exerted by staff (mean, 0 to 1)",
-    "staff_threat": "Threat felt by staff (mean, 0 to 1)",
-    "service_output": "Measured service output (units per citizen per month)",
-    "civil_output": "Civil output (units per citizen per month)",
-    "synergy": "Synergy (welfare beyond the sum of the parts, share)",
-    "democratic_voice": "Democratic voice (expressive activity per citizen)",
-    "participation_inequality": "Participation inequality (0 vulnerable take part as others)",
-}
+from simulation.experiment.files import write_atomic  # noqa: E402
 
 #: Panels of the run figure: title, y-axis label, [(indicator, legend label)].
 RUN_PANELS: list[tuple[str, str, list[tuple[str, str]]]] = [
@@ -59,8 +40,14 @@ RUN_PANELS: list[tuple[str, str, list[tuple[str, str]]]] = [
 
 
 def indicator_label(name: str) -> str:
-    """Plain-language label of an indicator (its name when none is known)."""
-    return LABELS.get(name, name.replace("_", " ").capitalize())
+    """Plain-language label of an indicator with its unit, from its record in :mod:`simulation.core.indicators`.
+
+    A column that is not an indicator is named by its words (``run_id`` -> ``Run id``).
+    """
+    try:
+        return label(name)
+    except KeyError:
+        return name.replace("_", " ").capitalize()
 
 
 def parameter_label(name: str) -> str:
@@ -113,8 +100,6 @@ def plot_run(frame: pd.DataFrame, path: Path, title: str = "", policy: Sequence[
 
 def _save(fig: Any, path: Path) -> None:
     """Save a figure atomically: the old file stays whole until the new one is complete."""
-    from simulation.experiment.runs import write_atomic
-
     write_atomic(path, lambda fh: fig.savefig(fh, dpi=110, format="png"), mode="wb")
 
 

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +50,7 @@ from simulation.core.parameters import (
     parse_policy_schedule,
 )
 from simulation.errors import InputError, display, suggest
+from simulation.experiment.schema import check_keys, check_type, read_toml
 
 #: Scenario used when none is named.
 DEFAULT_SCENARIO = "denmark"
@@ -99,21 +99,6 @@ def available() -> dict[str, Path]:
     return dict(sorted(found.items()))
 
 
-def read_toml(path: Path) -> dict[str, Any]:
-    """Read a TOML file; a syntax error becomes an :class:`InputError` naming file and line."""
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise InputError(f"{display(path)}: no such file.") from None
-    except IsADirectoryError:
-        raise InputError(f"{display(path)}: is a folder, not a TOML file.") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{display(path)}: not valid TOML: {exc}. Fix the file and try again.") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{display(path)}: not a UTF-8 text file.") from None
-
-
 def looks_like_path(ref: str) -> bool:
     """True when ``ref`` names a file rather than a scenario name."""
     return ref.endswith(".toml") or "/" in ref or os.sep in ref
@@ -146,26 +131,20 @@ def _read_scenario_file(path: Path) -> dict[str, Any]:
     """One scenario file, checked for structure and parameter values (not yet merged)."""
     data = read_toml(path)
     where = display(path)
-    for key in data:
-        if key not in SCENARIO_KEYS:
-            raise InputError(
-                f"{where}: unknown top-level key {key!r}{suggest(key, SCENARIO_KEYS)}; a scenario file may hold "
-                f"{', '.join(SCENARIO_KEYS)}. Parameters go in the [parameters] table."
-            )
+    check_keys(where, data, SCENARIO_KEYS, "a scenario file", "Parameters go in the [parameters] table.", key_word="top-level key")
     desc = data.get("description")
     if not isinstance(desc, str) or not desc.strip():
         raise InputError(f"{where}: key 'description' is missing or empty; say what the scenario represents and where it comes from.")
     base = data.get("base")
     if base is not None and not isinstance(base, str):
         raise InputError(f"{where}: key 'base' must be a scenario name or path in quotes, got {base!r}.")
-    params = data.get("parameters", {})
-    if not isinstance(params, Mapping):
-        raise InputError(f"{where}: 'parameters' must be a table ([parameters]), got {params!r}.")
+    params = check_type(where, "parameters", data.get("parameters", {}), "table")
     settings = _typed_settings(params, f"{where}: [parameters] key", "write lever changes as [[policy]] tables instead",
                                from_file=True)
     policy = data.get("policy", [])
     if not isinstance(policy, list):
         raise InputError(f"{where}: 'policy' must be a list of [[policy]] tables, got {policy!r}.")
+    changed: dict[tuple[Any, str], int] = {}  # (step, lever) -> the table that changes it
     for i, entry in enumerate(policy):
         table = f"the {ordinal(i + 1)} [[policy]] table"
         if isinstance(entry, Mapping):
@@ -180,6 +159,13 @@ def _read_scenario_file(path: Path) -> dict[str, Any]:
             parse_policy_schedule([entry])
         except ParameterError as exc:
             raise InputError(f"{where}: {table}{str(exc).removeprefix('policy_schedule entry 1')}.") from None
+        for lever in entry:
+            if lever != "step":
+                earlier = changed.setdefault((entry["step"], lever), i)
+                if earlier != i:
+                    raise InputError(f"{where}: the {ordinal(earlier + 1)} and {table} both change {lever!r} at step "
+                                     f"{entry['step']}; which value is meant cannot be told. Give each lever one change "
+                                     "per step.")
     return {"description": desc.strip(), "base": base, "settings": settings, "policy": [dict(e) for e in policy]}
 
 
