@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from simulation import CoCreationModel, ParameterError, make_parameters
-from simulation.core.parameters import FIELDS, GOVERNANCE_MODES, LEVERS, coerce_value, describe
+from simulation.core.parameters import FIELDS, GOVERNANCE_MODES, LEVERS, PolicyChange, coerce_value, describe
 
 PUBLIC = ["governance_mode", "steering_intensity", "facilitation", "quick_results_pressure", "n_citizens",
           "n_associations", "n_staff", "n_groups", "steps", "seed"]
@@ -143,3 +143,71 @@ def test_the_openness_rule_is_one_function_for_the_start_and_the_drift():
     assert m.world.associations.openness == pytest.approx(0.8 * (1 - 0.25 * 0.5))
     m.step()  # at its target already: the drift leaves it there
     assert m.world.associations.openness == pytest.approx(0.8 * (1 - 0.25 * 0.5))
+
+
+# --- the Python API refuses bad input with ParameterError, and says what is allowed (issue 13, items 5 and 10) ---
+
+@pytest.mark.parametrize(("kwargs", "fragment"), [
+    (lambda: {"policy_schedule": 5}, "list of changes"),
+    (lambda: {"policy_schedule": {"step": 2, "steering_intensity": 0.9}}, "list of changes"),
+    (lambda: {"policy_schedule": "step=2"}, "list of changes"),
+    (lambda: {"policy_schedule": [PolicyChange("2", (("steering_intensity", 0.9),))]}, "whole number of months"),
+    (lambda: {"policy_schedule": [PolicyChange(2.5, (("steering_intensity", 0.9),))]}, "whole number of months"),
+    (lambda: {"parameters": {"n_citizens": 50}}, "keyword arguments"),
+], ids=["int", "one table", "text", "text step", "fractional step", "parameters as dict"])
+def test_wrong_types_in_the_python_api_raise_parameter_error(kwargs, fragment):
+    with pytest.raises(ParameterError, match=fragment):
+        # PolicyChange itself may already refuse; either way a ParameterError, never TypeError/ValueError/AttributeError
+        CoCreationModel(n_citizens=50, steps=5, **kwargs())
+
+
+@pytest.mark.parametrize("step", ["2", 2.5, None, True, float("nan")])
+def test_a_policy_change_needs_a_whole_month(step):
+    with pytest.raises(ParameterError, match="whole number of months"):
+        PolicyChange(step, (("steering_intensity", 0.9),))
+
+
+def test_a_policy_change_at_a_fractional_month_is_not_silently_dropped():
+    with pytest.raises(ParameterError, match="whole number of months"):
+        make_parameters(steps=5, policy_schedule=[{"step": 2.5, "steering_intensity": 0.9}])
+    change = PolicyChange(np.int64(2), {"steering_intensity": "0.9"})  # numpy month, a mapping, text: all made plain
+    assert change == PolicyChange(2, (("steering_intensity", 0.9),)) and type(change.step) is int
+
+
+@pytest.mark.parametrize("changes", [(("n_citizens", 10),), (("steering_intensity", 3.0),), (), (("facilitation", 0.1), ("facilitation", 0.2))])
+def test_a_policy_change_checks_its_levers(changes):
+    with pytest.raises(ParameterError):
+        PolicyChange(3, changes)
+
+
+def test_two_changes_of_one_lever_at_one_step_are_refused_naming_both():
+    twice = [{"step": 12, "steering_intensity": 0.9}, {"step": 24, "facilitation": 0.1}, {"step": 12, "steering_intensity": 0.1}]
+    with pytest.raises(ParameterError, match=r"'steering_intensity'.*twice at step 12|step 12.*'steering_intensity'"):
+        make_parameters(steps=30, policy_schedule=twice)
+    with pytest.raises(ParameterError, match="step 12"):
+        CoCreationModel(steps=30, policy_schedule=[PolicyChange(12, (("targeting", 0.2),)), PolicyChange(12, (("targeting", 0.9),))])
+    # different levers at one step, and one lever at different steps, stay allowed
+    make_parameters(steps=30, policy_schedule=[{"step": 12, "steering_intensity": 0.9}, {"step": 12, "facilitation": 0.1},
+                                               {"step": 20, "steering_intensity": 0.1}])
+
+
+@pytest.mark.parametrize("value", [np.int64(50), np.int32(50), np.uint16(50), 50.0])
+def test_numpy_integers_are_whole_numbers(value):
+    m = CoCreationModel(n_citizens=value, steps=2, seed=np.int64(3))
+    assert m.parameters.n_citizens == 50 and type(m.parameters.n_citizens) is int and type(m.parameters.seed) is int
+    assert make_parameters(steering_intensity=np.float32(0.5), linear_thinking=np.bool_(True)).linear_thinking is True
+
+
+@pytest.mark.parametrize("seed", [10**5000, "9" * 5000, -1, 2**63, str(2**63)], ids=["huge", "huge text", "-1", "2**63", "2**63 text"])
+def test_a_seed_outside_its_range_is_refused_with_the_range_and_without_the_digits(seed):
+    with pytest.raises(ParameterError) as err:
+        make_parameters(seed=seed)
+    message = str(err.value)
+    assert "from 0 to 9223372036854775807" in message and "seed" in message
+    assert len(message) < 300
+
+
+def test_the_seed_range_is_what_numpy_and_the_result_tables_take():
+    lo, hi = FIELDS["seed"].metadata["range"]
+    assert (lo, hi) == (0, np.iinfo(np.int64).max)
+    CoCreationModel(n_citizens=20, steps=1, seed=hi).step()

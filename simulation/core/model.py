@@ -82,6 +82,11 @@ class CoCreationModel(mesa.Model):
             if kwargs.get("seed") not in (None, seed):
                 raise ParameterError(f"give either rng ({rng!r}) or seed ({kwargs['seed']!r}), not both")
             kwargs["seed"] = seed
+        if parameters is not None and not isinstance(parameters, Parameters):
+            raise ParameterError(
+                f"parameters: expected a Parameters (from make_parameters), got {type(parameters).__name__}; "
+                "give the values as keyword arguments instead, e.g. CoCreationModel(**values)"
+            )
         if parameters is not None:
             if kwargs:
                 parameters = make_parameters(**{**parameters.to_dict(), **kwargs})

@@ -11,10 +11,13 @@ arguments; it applies the governance mode's preset first and then any override.
 from __future__ import annotations
 
 import dataclasses
+import numbers
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from simulation.errors import ParameterError, suggest
 
@@ -31,10 +34,23 @@ def _param(default, lo=None, hi=None, *, meaning: str, kind: str, choices=None, 
 
 @dataclass(frozen=True)
 class PolicyChange:
-    """A scheduled change of levers: at the start of month ``step`` the levers take these values."""
+    """A scheduled change of levers: at the start of month ``step`` the levers take these values.
+
+    ``step`` is a whole number of months (numpy integers and integral floats are made plain
+    ints); ``changes`` are (lever, value) pairs or a mapping, each lever once, each value
+    checked and converted like any parameter. Anything else raises :class:`ParameterError`.
+    """
 
     step: int
     changes: tuple[tuple[str, Any], ...]
+
+    def __post_init__(self) -> None:
+        try:
+            step, changes = _checked_change(self.step, self.changes)
+        except ParameterError as exc:
+            raise ParameterError(f"policy change (step {_shown(self.step)}): {exc}") from None
+        object.__setattr__(self, "step", step)
+        object.__setattr__(self, "changes", changes)
 
     def as_dict(self) -> dict[str, Any]:
         """The change as a flat mapping with its step, as written in scenario files."""
@@ -165,21 +181,25 @@ class Parameters:
             if f.name == "policy_schedule":
                 continue
             _check_value(f, getattr(self, f.name))
+        if not isinstance(self.policy_schedule, tuple):
+            raise ParameterError(f"policy_schedule: expected a tuple of PolicyChange, got {_shown(self.policy_schedule)}; "
+                                 "make_parameters(policy_schedule=[...]) builds it from a list of tables")
+        changed: set[tuple[int, str]] = set()
         for change in self.policy_schedule:
             if not isinstance(change, PolicyChange):
-                raise ParameterError(f"policy_schedule: expected PolicyChange entries, got {change!r}")
+                raise ParameterError(f"policy_schedule: expected PolicyChange entries, got {_shown(change)}")
             if not 1 <= change.step <= self.steps:
                 raise ParameterError(
                     f"policy_schedule: a change at step {change.step} lies outside the run's horizon "
                     f"(allowed: 1 to steps = {self.steps})"
                 )
-            for name, value in change.changes:
-                spec = FIELDS.get(name)
-                if spec is None or spec.metadata["kind"] != "lever":
+            for name, _value in change.changes:
+                if (change.step, name) in changed:
                     raise ParameterError(
-                        f"policy_schedule (step {change.step}): {name!r} is not a lever; levers: {', '.join(LEVERS)}"
+                        f"policy_schedule: {name!r} is changed twice at step {change.step}; which value is meant cannot "
+                        "be told. Give each lever one change per step."
                     )
-                _check_value(spec, value)
+                changed.add((change.step, name))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain mapping of every parameter (the schedule as a list of flat tables)."""
@@ -227,6 +247,47 @@ GOVERNANCE_MODES: dict[str, dict[str, Any]] = {
 }
 
 
+def _shown(value: Any) -> str:
+    """``value`` as a message shows it: its repr, shortened; a huge whole number by its size, not its digits."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        return f"a whole number of about {int(value.bit_length() * 0.30103) + 1} digits"
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:50]}... ({len(text)} characters)"
+
+
+def _whole_month(step: Any) -> int:
+    """``step`` as a plain int if it is a whole number of months (numpy integers, integral floats), else ParameterError."""
+    if isinstance(step, (numbers.Integral, float, np.floating)) and not isinstance(step, (bool, np.bool_)):
+        if isinstance(step, numbers.Integral):
+            return int(step)
+        if float(step).is_integer():
+            return int(step)
+    raise ParameterError(f"'step' must be a whole number of months, got {_shown(step)}")
+
+
+def _checked_change(step: Any, changes: Any) -> tuple[int, tuple[tuple[str, Any], ...]]:
+    """The month and the (lever, value) pairs of one policy change, checked and converted (the one rule for both)."""
+    step = _whole_month(step)
+    if isinstance(changes, Mapping):
+        pairs = list(changes.items())
+    elif isinstance(changes, (list, tuple)) and all(isinstance(c, (list, tuple)) and len(c) == 2 for c in changes):
+        pairs = [tuple(c) for c in changes]
+    else:
+        raise ParameterError(f"expected the levers to change as (lever, value) pairs or a mapping, got {_shown(changes)}")
+    if not pairs:
+        raise ParameterError("names no lever to change")
+    seen: set[str] = set()
+    out = []
+    for name, value in pairs:
+        if not isinstance(name, str) or name not in LEVERS:
+            raise ParameterError(f"{_shown(name)} is not a lever{suggest(str(name), LEVERS)}; levers: {', '.join(LEVERS)}")
+        if name in seen:
+            raise ParameterError(f"changes {name!r} twice")
+        seen.add(name)
+        out.append((name, coerce_value(name, value)))
+    return step, tuple(out)
+
+
 def allowed(name: str) -> str:
     """Human description of the allowed values of parameter ``name``."""
     f = FIELDS[name]
@@ -241,7 +302,7 @@ def allowed(name: str) -> str:
 
 def _check_value(f: dataclasses.Field, value: Any) -> None:
     name, typ = f.name, f.type
-    bad = ParameterError(f"parameter {name!r} = {value!r} is not allowed: expected {allowed(name)}")
+    bad = ParameterError(f"parameter {name!r} = {_shown(value)} is not allowed: expected {allowed(name)}")
     if typ in ("bool", bool):
         if not isinstance(value, bool):
             raise bad
@@ -261,6 +322,8 @@ def _check_value(f: dataclasses.Field, value: Any) -> None:
 
 #: Text (a command line, a text box) for a whole number and for a number: plain decimal notation.
 _DECIMAL_INT = re.compile(r"[+-]?[0-9]+")
+#: More digits than any whole-number parameter's range allows (the largest bound, 2**63 - 1, has 19).
+_MAX_WHOLE_DIGITS = 19
 _DECIMAL_FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
@@ -274,12 +337,15 @@ def _parse_text(f: dataclasses.Field, text: str) -> Any:
     value = text.strip()
     if f.type in ("bool", bool):
         if value.lower() not in ("true", "false"):
-            raise ParameterError(f"parameter {f.name!r} = {text!r} is not allowed: expected {allowed(f.name)}")
+            raise ParameterError(f"parameter {f.name!r} = {_shown(text)} is not allowed: expected {allowed(f.name)}")
         return value.lower() == "true"
     whole = f.type in ("int", int)
     if not (_DECIMAL_INT if whole else _DECIMAL_FLOAT).fullmatch(value):
-        raise ParameterError(f"parameter {f.name!r} = {text!r} is not allowed: expected {allowed(f.name)} "
+        raise ParameterError(f"parameter {f.name!r} = {_shown(text)} is not allowed: expected {allowed(f.name)} "
                              "in plain decimal notation")
+    if whole and len(value.lstrip("+-").lstrip("0")) > _MAX_WHOLE_DIGITS:
+        # longer than any declared range allows (and than Python converts from text): out of range, said without the digits
+        raise ParameterError(f"parameter {f.name!r} = {_shown(text)} is not allowed: expected {allowed(f.name)}")
     return int(value) if whole else float(value)
 
 
@@ -298,6 +364,13 @@ def coerce_value(name: str, value: Any) -> Any:
     v = value
     if isinstance(v, str) and typ not in ("str", str):
         v = _parse_text(f, v)
+    # numpy scalars (a value taken from an array) count as the plain number or truth value they hold
+    if isinstance(v, np.bool_):
+        v = bool(v)
+    elif isinstance(v, numbers.Integral) and not isinstance(v, bool):
+        v = int(v)
+    elif isinstance(v, np.floating):
+        v = float(v)
     if typ in ("int", int) and isinstance(v, float) and not isinstance(v, bool) and v.is_integer():
         v = int(v)
     if typ in ("float", float) and isinstance(v, int) and not isinstance(v, bool):
@@ -306,27 +379,28 @@ def coerce_value(name: str, value: Any) -> Any:
     return v
 
 
-def parse_policy_schedule(entries: Iterable[Mapping[str, Any]]) -> tuple[PolicyChange, ...]:
-    """Build a schedule from flat tables like ``{"step": 24, "steering_intensity": 0.9}``."""
+def parse_policy_schedule(entries: Any) -> tuple[PolicyChange, ...]:
+    """Build a schedule from flat tables like ``{"step": 24, "steering_intensity": 0.9}`` (or PolicyChange objects).
+
+    The changes are sorted by month, keeping the given order within a month.
+    """
+    if isinstance(entries, (str, bytes, Mapping)) or not isinstance(entries, Iterable):
+        raise ParameterError(f"policy_schedule: expected a list of changes, each a table like "
+                             f"{{'step': 24, 'steering_intensity': 0.9}}, got {_shown(entries)}")
     schedule = []
     for i, entry in enumerate(entries):
+        if isinstance(entry, PolicyChange):
+            schedule.append(entry)
+            continue
         if not isinstance(entry, Mapping):
-            raise ParameterError(f"policy_schedule entry {i + 1}: expected a table with 'step' and levers, got {entry!r}")
+            raise ParameterError(f"policy_schedule entry {i + 1}: expected a table with 'step' and levers, got {_shown(entry)}")
         entry = dict(entry)
         step = entry.pop("step", None)
-        if isinstance(step, float) and step.is_integer():
-            step = int(step)
-        if not isinstance(step, int) or isinstance(step, bool):
-            raise ParameterError(f"policy_schedule entry {i + 1}: 'step' must be a whole number of months, got {step!r}")
-        if not entry:
-            raise ParameterError(f"policy_schedule entry {i + 1} (step {step}): names no lever to change")
-        for name in entry:
-            if name not in LEVERS:
-                raise ParameterError(
-                    f"policy_schedule entry {i + 1} (step {step}): {name!r} is not a lever"
-                    f"{suggest(name, LEVERS)}; levers: {', '.join(LEVERS)}"
-                )
-        changes = tuple((k, coerce_value(k, v)) for k, v in entry.items())
+        try:
+            step, changes = _checked_change(step, entry)
+        except ParameterError as exc:
+            where = f" (step {_shown(step)})" if isinstance(step, (int, float)) and not isinstance(step, bool) else ""
+            raise ParameterError(f"policy_schedule entry {i + 1}{where}: {exc}") from None
         schedule.append(PolicyChange(step=step, changes=changes))
     return tuple(sorted(schedule, key=lambda c: c.step))
 
@@ -347,13 +421,7 @@ def make_parameters(**kwargs: Any) -> Parameters:
     values.update(GOVERNANCE_MODES[mode])
     for k, v in kwargs.items():
         if k == "policy_schedule":
-            if v is None:
-                v = ()
-            entries = list(v)
-            if all(isinstance(e, PolicyChange) for e in entries):
-                values[k] = tuple(sorted(entries, key=lambda c: c.step))
-            else:
-                values[k] = parse_policy_schedule(entries)
+            values[k] = parse_policy_schedule(() if v is None else v)
         elif v is not None or k != "seed":
             values[k] = coerce_value(k, v)
     return Parameters(**values)
