@@ -109,7 +109,7 @@ FORMER_CONSTANTS = {
     "initial_volunteer_selectivity": 4.0, "initial_months_active": 12,
     "initial_orientation": 0.4, "orientation_spread": 0.15, "initial_autonomy": 0.8, "autonomy_spread": 0.1,
     "initial_cooperation": 0.5, "partner_trust_spread": 0.05, "initial_understanding": 0.15,
-    "initial_facilitation_skill": 0.6, "facilitation_skill_spread": 0.15,
+    "initial_facilitation_skill": 0.6, "facilitation_skill_spread": 0.15, "initial_tie_weight_min": 0.2,
 }
 
 
@@ -120,7 +120,7 @@ def _state_after(months, **kw):
     W = m.world
     parts = [W.citizens.trust_municipality, W.citizens.motivation, W.citizens.months_active, W.citizens.needs_met,
              W.associations.orientation, W.associations.autonomy, W.associations.openness, W.associations.cooperation,
-             W.associations.understanding, W.associations.partner_trust, W.staff.control, W.citizens.volunteer]
+             W.associations.understanding, W.associations.partner_trust, W.staff.control, W.citizens.volunteer, W.ties.w]
     return [np.asarray(x, dtype=float).copy() for x in parts]
 
 

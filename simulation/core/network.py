@@ -286,14 +286,14 @@ class GroupIndex:
 
 
 def homophilous_ties(group: np.ndarray, n_groups: int, mean_degree: float, homophily: float,
-                     rng: np.random.Generator) -> Ties:
+                     rng: np.random.Generator, *, weight_min: float) -> Ties:
     """Draw the initial network: a stochastic block model with a share ``homophily`` of ties within groups.
 
     Each citizen sends ``floor(mean_degree / 2)`` ties, plus one more with the remaining
     probability, so the mean degree is ``mean_degree`` before duplicate and self ties are
     removed. A tie stays in the sender's group with probability ``homophily``; otherwise it
     goes to a random member of a uniformly drawn other group. Initial weights are uniform on
-    [0.2, 1].
+    [weight_min, 1].
     """
     n = len(group)
     half = mean_degree / 2.0
@@ -311,4 +311,4 @@ def homophilous_ties(group: np.ndarray, n_groups: int, mean_degree: float, homop
     lo, hi = np.minimum(src, dst), np.maximum(src, dst)
     ok = lo != hi
     keys = _sorted_unique(lo[ok] * n + hi[ok])
-    return Ties(n=n, u=keys // n, v=keys % n, w=0.2 + 0.8 * rng.random(len(keys)))
+    return Ties(n=n, u=keys // n, v=keys % n, w=weight_min + (1.0 - weight_min) * rng.random(len(keys)))

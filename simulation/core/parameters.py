@@ -72,6 +72,7 @@ class Parameters:
     n_groups: int = _param(4, 1, 64, meaning="number of social groups G (ties within a group are bonding, across are bridging)", kind="population")
     mean_degree: float = _param(10.0, 1.0, 200.0, meaning="mean number of social ties per citizen at the start", kind="population", unit="ties")
     homophily: float = _param(0.8, 0.0, 1.0, meaning="share of initial ties within one's own group (bonding vs bridging balance)", kind="population")
+    initial_tie_weight_min: float = _param(0.2, 0.0, 1.0, meaning="lowest weight of a tie at the start: initial tie weights are uniform between it and 1", kind="population")
     vulnerable_share: float = _param(0.15, 0.0, 1.0, meaning="share of citizens who are vulnerable (higher needs, harder to reach)", kind="population")
     initial_volunteering: float = _param(0.35, 0.0, 1.0, meaning="share of citizens volunteering at the start", kind="population")
     initial_generalised_trust: float = _param(0.7, 0.0, 1.0, meaning="mean generalised trust at the start", kind="population")

@@ -184,6 +184,6 @@ def initial_world(p: Parameters, rng_network: np.random.Generator, rng_populatio
     )
     skill = clip01(r.normal(p.initial_facilitation_skill, p.facilitation_skill_spread, ns))
     staff = Staff(control=np.zeros(ns), facilitation_skill=skill, threat=np.zeros(ns))
-    ties = homophilous_ties(group, g, p.mean_degree, p.homophily, rng_network)
+    ties = homophilous_ties(group, g, p.mean_degree, p.homophily, rng_network, weight_min=p.initial_tie_weight_min)
     municipality = Municipality(complementarity=p.complementarity, substitution=np.zeros(ns))
     return World(citizens=citizens, associations=associations, staff=staff, ties=ties, municipality=municipality)
