@@ -66,6 +66,8 @@ class CoCreationModel(mesa.Model):
             ``seed``. Give either ``rng`` or ``seed``. ``rng=None`` (as ``mesa.batch_run``
             passes for each of its ``iterations``) draws a fresh seed, recorded in
             ``model.parameters.seed``; with neither, the run uses the declared default seed.
+        parameters: a :class:`~simulation.core.parameters.Parameters` to start from (keyword
+            arguments override its values); anything else raises ParameterError.
         **kwargs: any parameter of :class:`~simulation.core.parameters.Parameters`, e.g.
             ``governance_mode="npm"``, ``steering_intensity=0.9``, ``n_citizens=500``,
             ``policy_schedule=[{"step": 24, "steering_intensity": 0.9}]``. Unknown names and
