@@ -16,6 +16,10 @@ as false below 0.5 and true from 0.5, ``relation_offered`` as three equal bins o
     >>> spec = load_sensitivity("experiments/sensitivity.toml")
     >>> result = run_sensitivity(spec, "results/sensitivity", workers=2)
     >>> result.morris["volunteer_hours"].head()
+
+``samskabelse sensitivity [FILE] --out DIR`` (:func:`run_sensitivity_file`) runs a design alone and
+writes its tables and figures (drawn by :mod:`simulation.experiment.sensitivity_figures`);
+``samskabelse report`` runs the same analysis as section 8 of the report.
 """
 
 from __future__ import annotations
@@ -32,9 +36,14 @@ import pandas as pd
 from simulation.core.indicators import INDICATORS
 from simulation.core.parameters import FIELDS, coerce_value
 from simulation.errors import InputError, display
-from simulation.experiment.runs import to_jsonable
-from simulation.experiment.scenarios import find, read_toml, resolve
+from simulation.experiment.executors import make_executor
+from simulation.experiment.files import to_jsonable
+from simulation.experiment.scenarios import find, read_toml, require_not_empty, resolve
+from simulation.experiment.sensitivity_figures import figure_morris, figure_sobol
 from simulation.experiment.sweeps import KEEP_MODES, Design, Run, replicate_seeds, run_sweep
+
+#: The project's sensitivity design (next to the package in a source checkout).
+SENSITIVITY_FILE = Path(__file__).resolve().parents[2] / "experiments" / "sensitivity.toml"
 
 SENSITIVITY_KEYS = ("description", "scenario", "steps", "replicates", "root_seed", "parameters", "keep", "morris", "sobol")
 MORRIS_KEYS = ("trajectories", "levels", "seed", "behaviour_range", "exclude")
@@ -361,54 +370,60 @@ def run_sensitivity(
                              sobol=sobol, sobol_runs=sobol_runs, n_runs=n_runs)
 
 
-def write_results(result: SensitivityResult, out_dir: str | Path) -> list[Path]:
-    """Write the indices as CSV tables and draw the figures (the report's, alone)."""
-    from simulation.report import figure_morris, figure_sobol
+def write_results(result: SensitivityResult, tables_dir: str | Path, figures_dir: str | Path | None = None, *,
+                  prefix: str = "", points: bool = True) -> list[Path]:
+    """Write the indices as CSV tables (``<prefix>morris.csv``, ...) and draw the figures; return the files written.
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [out_dir / "morris.csv", out_dir / "factors.csv", out_dir / "morris_points.csv"]
+    Args:
+        result: from :func:`run_sensitivity`.
+        tables_dir: folder of the tables.
+        figures_dir: folder of the figures (default: ``tables_dir``).
+        prefix: put before each table's name (the report writes ``sensitivity_morris.csv``).
+        points: also write the sample points with their outputs (``<prefix>morris_points.csv``).
+    """
+    tables_dir = Path(tables_dir)
+    figures_dir = tables_dir if figures_dir is None else Path(figures_dir)
+    tables_dir.mkdir(parents=True, exist_ok=True)
+    paths = [tables_dir / f"{prefix}morris.csv", tables_dir / f"{prefix}factors.csv"]
     pd.concat([f.assign(outcome=out) for out, f in result.morris.items()]).to_csv(paths[0], index=False, float_format="%.6g")
     pd.DataFrame([{"factor": f.name, "kind": f.kind, "range": f.describe_range(), "low": f.lo, "high": f.hi}
                   for f in result.factors]).to_csv(paths[1], index=False)
-    result.morris_runs.to_csv(paths[2], index=False, float_format="%.6g")
-    paths.append(figure_morris(result, out_dir / "sensitivity_morris.png"))
+    if points:
+        paths.append(tables_dir / f"{prefix}morris_points.csv")
+        result.morris_runs.to_csv(paths[-1], index=False, float_format="%.6g")
+    paths.append(figure_morris(result, figures_dir / "sensitivity_morris.png"))
     if result.sobol:
-        paths.append(out_dir / "sobol.csv")
+        paths.append(tables_dir / f"{prefix}sobol.csv")
         pd.concat([f.assign(outcome=out) for out, f in result.sobol.items()]).to_csv(paths[-1], index=False, float_format="%.6g")
-        paths.append(figure_sobol(result, out_dir / "sensitivity_sobol.png"))
+        paths.append(figure_sobol(result, figures_dir / "sensitivity_sobol.png"))
     return paths
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m simulation.experiment.sensitivity [FILE] [--out DIR] [--workers N] [--quiet]``: the sensitivity analysis alone."""
-    import argparse
-    import sys
+def run_sensitivity_file(
+    path: str | Path = SENSITIVITY_FILE,
+    out_dir: str | Path = "results/sensitivity",
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    connect_timeout: float = 5.0,
+    quiet: bool = False,
+) -> tuple[SensitivityResult, list[Path]]:
+    """The sensitivity analysis of a design file alone: run it, write its tables and figures into ``out_dir``.
 
-    from simulation.cli import positive_int
+    What ``samskabelse sensitivity`` calls. The runs go to ``out_dir/morris`` and ``out_dir/sobol``
+    (resumable sweep folders); the tables and figures beside them.
 
-    parser = argparse.ArgumentParser(
-        prog="python -m simulation.experiment.sensitivity",
-        description="Run a sensitivity design (Morris screening, then Sobol for the top factors) through the sweep engine "
-                    "and write its tables and figures. `samskabelse report` runs the same analysis as section 8 of the report.",
-    )
-    parser.add_argument("file", nargs="?", default=str(Path(__file__).resolve().parents[2] / "experiments" / "sensitivity.toml"),
-                        metavar="SENSITIVITY.toml", help="the design (default: the project's experiments/sensitivity.toml)")
-    parser.add_argument("--out", default="results/sensitivity", metavar="DIR", help="output folder (default: results/sensitivity)")
-    parser.add_argument("--workers", type=positive_int, metavar="N", help="local worker processes (default: all cores)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
-    args = parser.parse_args(argv)
-    try:
-        require_salib()
-        spec = load_sensitivity(args.file)
-        result = run_sensitivity(spec, args.out, workers=args.workers, progress=not args.quiet)
-    except InputError as exc:
-        print(f"python -m simulation.experiment.sensitivity: error: {exc}", file=sys.stderr)
-        return 2
-    paths = write_results(result, args.out)
-    print(f"{result.n_runs} runs; wrote {', '.join(display(p) for p in paths)}")
-    return 0
+    Returns:
+        The result and the files written.
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    Raises:
+        InputError: SALib is missing, the file or an option is bad, or the scheduler cannot be
+            reached; raised before any run.
+    """
+    require_not_empty("--out", str(out_dir))
+    require_salib()
+    spec = load_sensitivity(path)
+    with make_executor(workers, scheduler, connect_timeout) as ex:
+        result = run_sensitivity(spec, out_dir, ex.executor, workers=ex.workers, progress=not quiet,
+                                 log=(lambda msg: None) if quiet else None)
+    return result, write_results(result, out_dir)
