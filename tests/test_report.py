@@ -119,11 +119,8 @@ def test_half_time_reads_the_first_crossing_of_the_smoothed_series():
     assert half_time(s, 10, -0.5, "down") is None
 
 
-def test_sensitivity_runs_alone_from_its_module(tmp_path):
-    import subprocess
-    import sys
-
-    proc = subprocess.run([sys.executable, "-m", "simulation.experiment.sensitivity", "--help"], capture_output=True, text=True, cwd=tmp_path)
+def test_sensitivity_runs_alone_as_a_subcommand(tmp_path):
+    proc = run_cli("sensitivity", "--help", cwd=tmp_path)
     assert proc.returncode == 0 and "Morris" in proc.stdout
 
 
@@ -155,16 +152,152 @@ def test_report_refuses_an_empty_option_instead_of_using_the_default(tmp_path, o
     assert f"{option} ''" in " ".join(proc.stderr.split())
     assert not (tmp_path / "results").exists()
 
-def test_sensitivity_module_without_salib_or_with_bad_workers_gives_a_message(tmp_path):
-    import os
-    import subprocess
-    import sys
-
-    env = {**os.environ, **_without_salib(tmp_path)}
-    proc = subprocess.run([sys.executable, "-m", "simulation.experiment.sensitivity", "--out", str(tmp_path / "sens")],
-                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60)
+def test_sensitivity_without_salib_or_with_bad_workers_gives_a_message(tmp_path):
+    proc = run_cli("sensitivity", "--out", tmp_path / "sens", cwd=tmp_path, env=_without_salib(tmp_path), timeout=60)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert 'pip install -e ".[sensitivity]"' in proc.stderr and not (tmp_path / "sens").exists()
-    proc = subprocess.run([sys.executable, "-m", "simulation.experiment.sensitivity", "--workers", "-1"], capture_output=True, text=True,
-                          cwd=tmp_path, timeout=60)
+    assert 'pip install -e ".[sensitivity]"' in " ".join(proc.stderr.split()) and not (tmp_path / "sens").exists()
+    proc = run_cli("sensitivity", "--workers", "-1", cwd=tmp_path, timeout=60)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "--workers" in proc.stderr
+
+
+# --- the pattern registry ----------------------------------------------------------------------------------------
+
+def test_a_new_pattern_is_one_record():
+    # a record with its own analysis and figure gets a verdict, a figure and a section, with no other edit
+    import dataclasses
+
+    import pandas as pd
+
+    from simulation.report.analyses import Criterion, Judgement
+    from simulation.report.markdown import render_markdown
+    from simulation.report.patterns import PATTERNS, Pattern, Verdict, judge_all
+
+    def analyse(tables, designs, criteria):
+        level = float(tables["made_up"]["volunteering_rate"].mean())
+        return Judgement(headline=f"level {level:.2f}", numbers={"level": level}, tables={"made_up": tables["made_up"]},
+                         criteria=[Criterion("high_enough", f"level at least {criteria['at_least']}", level >= criteria["at_least"])])
+
+    new = Pattern(key="made_up", number=8, title="A made-up pattern", claim="Volunteering is high.", source="a test",
+                  experiments=("made_up",), criteria={"at_least": 0.5}, analyse=analyse,
+                  figure=lambda judgement, path: path, caption="Look at nothing.")
+    tables = {"made_up": pd.DataFrame({"volunteering_rate": [0.4, 0.8]})}
+    (verdict,) = judge_all(tables, {}, (new,))
+    assert verdict.status == REPRODUCED and verdict.to_json()["numbers"] == {"level": 0.6}
+    stricter = judge_all(tables, {}, (dataclasses.replace(new, criteria={"at_least": 0.7}),))[0]
+    assert stricter.status == NOT
+    verdict.figure = "figures/made_up.png"
+    meta = {"command": "c", "date": "d", "size": "tiny", "size_meaning": "m", "code_revision": "r", "version": "v", "runs": 2,
+            "wall_time_seconds": 60, "workers": 1, "not_covered": ["x"]}
+    text = render_markdown([verdict], {}, None, None, meta)
+    assert "## 8. A made-up pattern" in text and "[`tables/made_up.csv`](tables/made_up.csv)" in text
+    assert "- [x] level at least 0.5" in text and "*Look at nothing.*" in text
+    assert isinstance(PATTERNS[0], Pattern) and isinstance(verdict, Verdict)
+
+
+def test_the_report_runs_each_experiment_its_patterns_read_once():
+    from simulation.report.patterns import PATTERNS
+
+    assert list(EXPERIMENTS) == list(dict.fromkeys(n for p in PATTERNS for n in p.experiments))
+    assert [p.number for p in PATTERNS] == list(range(1, 8))
+    assert [p.key for p in PATTERNS] == PATTERN_FIGURES
+
+
+# --- the output folder: a report removes only what its own manifest lists (issue 13, item 1) ------------------
+
+def _snapshot(folder):
+    """Every file under ``folder`` with its bytes, so that a test can say "nothing was touched"."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _folder_of_other_work(folder):
+    """A folder that is not a report: a copy of a sweep under sweeps/, a table and a .gitignore of its own."""
+    sweep = folder / "sweeps" / "mine"
+    (sweep / "runs").mkdir(parents=True)
+    (sweep / "design.json").write_text('{"name": "mine", "design_hash": "0123"}')
+    (sweep / "runs" / "runs_000000-000009.csv").write_text("run_id,seed\n0,1\n")
+    (folder / "tables").mkdir()
+    (folder / "tables" / "t.csv").write_text("a,b\n1,2\n")
+    (folder / ".gitignore").write_text("private/\n")
+    return _snapshot(folder)
+
+
+def test_report_leaves_a_folder_with_a_sweeps_subfolder_alone(tmp_path):
+    before = _folder_of_other_work(tmp_path)
+    proc = run_cli("report", "--out", tmp_path, "--experiments", tmp_path / "typo", "--no-sensitivity", "--quiet", cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert _snapshot(tmp_path) == before
+    # with the right experiments folder too: a sweeps/ subfolder does not make a folder a report
+    proc = run_cli("report", "--size", "tiny", "--out", tmp_path, "--no-sensitivity", "--quiet", cwd=tmp_path)
+    assert proc.returncode == 2 and "other files" in proc.stderr
+    assert _snapshot(tmp_path) == before
+
+
+def test_a_typo_in_the_experiments_folder_deletes_nothing_of_an_earlier_report(tiny_report, tmp_path):
+    import shutil
+
+    earlier = tmp_path / "report"
+    shutil.copytree(tiny_report[0], earlier)
+    before = _snapshot(earlier)
+    proc = run_cli("report", "--size", "tiny", "--out", earlier, "--experiments", tmp_path / "typo", "--quiet", cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "typo" in proc.stderr
+    assert _snapshot(earlier) == before
+
+
+@pytest.mark.parametrize("case", ["no sensitivity file", "no SALib", "unreachable scheduler"])
+def test_every_input_is_checked_before_an_earlier_report_is_touched(tiny_report, tmp_path, case):
+    import shutil
+
+    earlier = tmp_path / "report"
+    shutil.copytree(tiny_report[0], earlier)
+    before = _snapshot(earlier)
+    args, env = [], None
+    if case == "no sensitivity file":
+        shutil.copytree(EXPERIMENT_DIR, tmp_path / "experiments")
+        (tmp_path / "experiments" / "sensitivity.toml").unlink()
+        args = ["--experiments", tmp_path / "experiments"]
+    elif case == "no SALib":
+        env = _without_salib(tmp_path)
+    else:
+        pytest.importorskip("distributed")
+        args = ["--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "1"]
+    proc = run_cli("report", "--size", "tiny", "--out", earlier, "--quiet", *args, cwd=tmp_path, env=env, timeout=60)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert _snapshot(earlier) == before
+
+
+def test_the_report_manifest_lists_every_file_the_report_wrote(tiny_report):
+    out, _ = tiny_report
+    manifest = json.loads((out / "manifest.json").read_text())
+    written = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file() and "sweeps" not in p.relative_to(out).parts}
+    assert set(manifest["files"]) == written
+    assert manifest["sweeps"] and all((out / s / "design.json").exists() for s in manifest["sweeps"])
+
+
+def test_a_new_report_removes_only_the_files_its_manifest_lists(tiny_report, tmp_path):
+    import shutil
+
+    from simulation.report.build import clear_earlier_report
+
+    earlier = tmp_path / "report"
+    shutil.copytree(tiny_report[0], earlier)
+    (earlier / "tables" / "mine.csv").write_text("kept\n")
+    (earlier / "notes.md").write_text("kept\n")
+    (earlier / "sweeps" / "mine").mkdir()
+    (earlier / "sweeps" / "mine" / "design.json").write_text("{}")
+    manifest = json.loads((earlier / "manifest.json").read_text())
+    manifest["files"].append("../outside.txt")  # a manifest edited by hand cannot reach outside the folder
+    (earlier / "manifest.json").write_text(json.dumps(manifest))
+    (tmp_path / "outside.txt").write_text("kept\n")
+    clear_earlier_report(earlier, manifest)
+    left = {str(p.relative_to(earlier)) for p in earlier.rglob("*") if p.is_file()}
+    assert left == {"tables/mine.csv", "notes.md", "sweeps/mine/design.json"}
+    assert (tmp_path / "outside.txt").exists()
+
+
+def test_report_experiments_must_be_a_folder(tmp_path):
+    # issue 13, item 9: a file given as --experiments is a clear exit-2 error, not NotADirectoryError
+    proc = run_cli("report", "--out", tmp_path / "new", "--experiments", "/etc/passwd", "--no-sensitivity", "--quiet", cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+    assert "/etc/passwd" in proc.stderr and "folder" in proc.stderr
+    assert not (tmp_path / "new").exists()

@@ -1,0 +1,596 @@
+"""The statistics of the report and the analysis of each pattern.
+
+Every analysis has one signature, ``analyse_x(tables, designs, criteria) -> Judgement``: the
+results tables of the experiments it reads (by experiment name), their designs, and the
+pattern's criteria (the thresholds, as named data in :data:`simulation.report.patterns.PATTERNS`).
+It returns a :class:`Judgement`: the criteria checked (each met or not), a headline, the numbers,
+the tables behind its figure and any further findings. The status (reproduced, partly, not) is
+:attr:`Judgement.status`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from simulation.experiment.sweeps import Design
+
+REPRODUCED, PARTLY, NOT = "reproduced", "partly", "not reproduced"
+
+#: "Clearly" greater: by more than this many standard errors of the difference (over seeds).
+CLEARLY_Z = 2.0
+
+#: Reference values the criteria and figures cite.
+EU_SILC_2015 = {"Denmark": 0.387, "Italy": 0.120, "Spain": 0.107}  # formal volunteering rate
+CPS_2006 = {"asked": 0.43, "own initiative": 0.41}  # how US volunteers began (CPS volunteer supplement)
+
+Tables = Mapping[str, pd.DataFrame]
+Designs = Mapping[str, Design]
+
+
+# --- statistics helpers --------------------------------------------------------------------
+
+def summarise(table: pd.DataFrame, by: Sequence[str], indicators: Sequence[str]) -> pd.DataFrame:
+    """Mean, standard deviation and count over seeds of each indicator, per group ``by``."""
+    g = table.groupby(list(by), sort=True)[list(indicators)]
+    mean, sd, n = g.mean(), g.std(ddof=1).fillna(0.0), g.size()
+    out = mean.copy()
+    for ind in indicators:
+        out[f"{ind}_sd"] = sd[ind]
+    out["n_seeds"] = n
+    return out.reset_index()
+
+
+def clearly_greater(a: Sequence[float], b: Sequence[float], z: float = CLEARLY_Z) -> bool:
+    """True when mean(a) exceeds mean(b) by more than ``z`` standard errors of the difference."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    se = np.sqrt((a.var(ddof=1) / len(a) if len(a) > 1 else 0.0) + (b.var(ddof=1) / len(b) if len(b) > 1 else 0.0))
+    return bool(a.mean() - b.mean() > z * se and a.mean() > b.mean())
+
+
+def smooth(series: pd.Series, window: int = 5) -> pd.Series:
+    """Centred moving average (months), so that one noisy month does not decide a crossing."""
+    return series.rolling(window, center=True, min_periods=1).mean()
+
+
+def half_time(series: pd.Series, start: int, level: float, direction: str, window: int = 5) -> int | None:
+    """Months from ``start`` until the smoothed series first crosses ``level`` (None: never).
+
+    ``direction`` is ``"down"`` (first month at or below ``level``) or ``"up"`` (at or above).
+    """
+    s = smooth(series, window)
+    after = s[s.index >= start]
+    hit = after[after <= level] if direction == "down" else after[after >= level]
+    return None if hit.empty else int(hit.index[0] - start)
+
+
+def pct(x: float, digits: int = 1) -> str:
+    """A share as a percentage ("40.4 %")."""
+    return f"{100 * x:.{digits}f} %"
+
+
+def num(x: float, digits: int = 3) -> str:
+    """A number with ``digits`` decimals (significant digits when it is tiny)."""
+    return f"{x:.{digits}g}" if abs(x) < 1e-3 and x != 0 else f"{x:.{digits}f}"
+
+
+# --- what an analysis returns --------------------------------------------------------------
+
+class Criterion(NamedTuple):
+    """One criterion of a pattern: a name (for tests), the sentence the report prints, met or not."""
+
+    name: str
+    text: str
+    met: bool
+
+
+@dataclasses.dataclass
+class Judgement:
+    """What an analysis found: the criteria and whether each is met, the headline, numbers, tables, findings.
+
+    ``essential`` names the criteria that, all met, make the pattern at least partly reproduced
+    (default: the first criterion).
+    """
+
+    headline: str
+    criteria: list[Criterion]
+    numbers: dict[str, Any]
+    tables: dict[str, pd.DataFrame]
+    findings: list[str] = dataclasses.field(default_factory=list)
+    essential: tuple[str, ...] = ()
+
+    @property
+    def status(self) -> str:
+        """Every criterion met: reproduced; the essential ones met, or at least half: partly; otherwise not."""
+        met = [c.met for c in self.criteria]
+        if all(met):
+            return REPRODUCED
+        by_name = {c.name: c.met for c in self.criteria}
+        essential = self.essential or (self.criteria[0].name,)
+        if all(by_name.get(name, False) for name in essential) or sum(met) >= len(met) / 2:
+            return PARTLY
+        return NOT
+
+    def unmet(self) -> list[str]:
+        """Names of the criteria not met."""
+        return [c.name for c in self.criteria if not c.met]
+
+
+# --- pattern 1: crowding out ---------------------------------------------------------------
+
+def inverted_u(frame: pd.DataFrame, x: str, ind: str, near_peak: float = 0.9) -> dict[str, Any]:
+    """Where the seed-mean of ``ind`` peaks over ``x`` and how far it falls at both ends."""
+    means = frame.groupby(x)[ind].mean().sort_index()
+    xs = means.index.to_numpy(float)
+    i = int(np.argmax(means.to_numpy()))
+    peak = float(means.iloc[i])
+    at0, at1 = float(means.iloc[0]), float(means.iloc[-1])
+    last_high = xs[i]
+    for xv, v in zip(xs[i:], means.to_numpy()[i:], strict=True):
+        if v >= near_peak * peak:
+            last_high = xv
+        else:
+            break
+    samples = {xv: frame.loc[np.isclose(frame[x], xv), ind].to_numpy(float) for xv in xs}
+    return {
+        "peak_at": float(xs[i]), "peak": peak, "at_0": at0, "at_1": at1,
+        "at_1_share_of_peak": at1 / peak if peak > 0 else np.nan,
+        "interior_peak": bool(0 < i < len(xs) - 1),
+        "rises_from_0": clearly_greater(samples[xs[i]], samples[xs[0]]),
+        "falls_to_1": clearly_greater(samples[xs[i]], samples[xs[-1]]),
+        "within_10pct_of_peak_up_to": float(last_high),
+    }
+
+
+def analyse_crowding_out(tables: Tables, designs: Designs, criteria: Mapping[str, Any]) -> Judgement:
+    """Pattern 1: the inverted U of civil output and synergy over steering, and its threshold."""
+    t = tables["crowding_out"]
+    at_most = criteria["full_steering_at_most_share_of_peak"]
+    inds = [c for c in ("civil_output", "synergy", "volunteer_hours", "volunteering_rate", "trust_municipality",
+                        "mean_motivation", "staff_control") if c in t.columns]
+    table = summarise(t, ["governance_mode", "steering_intensity"], inds)
+    numbers: dict[str, Any] = {}
+    checks = []
+    modes = [m for m in ("npm", "npg") if m in set(t["governance_mode"])]
+    for mode in modes:
+        sub = t[t["governance_mode"] == mode]
+        c = inverted_u(sub, "steering_intensity", "civil_output")
+        s = inverted_u(sub, "steering_intensity", "synergy")
+        h = sub.groupby("steering_intensity")["volunteer_hours"].mean().sort_index()
+        numbers[mode] = {"civil_output": c, "synergy": s, "hours_at_0": float(h.iloc[0]), "hours_at_1": float(h.iloc[-1]),
+                         "hours_max_at": float(h.idxmax())}
+        checks.append(Criterion(
+            f"{mode}_civil_output_interior_peak",
+            f"{mode}: civil output peaks at an interior steering level (peak at s = {c['peak_at']:.1f}) "
+            f"and rises clearly from s = 0 ({num(c['at_0'])} to {num(c['peak'])})",
+            c["interior_peak"] and c["rises_from_0"]))
+        checks.append(Criterion(
+            f"{mode}_civil_output_falls_at_full_steering",
+            f"{mode}: civil output at full steering is well below its peak (at s = 1: {num(c['at_1'])}, "
+            f"{pct(c['at_1_share_of_peak'], 0)} of the peak; criterion: at most {pct(at_most, 0)})",
+            c["at_1_share_of_peak"] <= at_most and c["falls_to_1"]))
+    if "npg" in numbers:
+        s = numbers["npg"]["synergy"]
+        checks.append(Criterion(
+            "npg_synergy_inverted_u",
+            f"npg: synergy is an inverted U too (peak {num(s['peak'])} at s = {s['peak_at']:.1f}; "
+            f"{num(s['at_0'])} at s = 0, {num(s['at_1'])} at s = 1)",
+            s["interior_peak"] and s["rises_from_0"] and s["at_1_share_of_peak"] <= at_most))
+    parts = []
+    for mode in modes:
+        c = numbers[mode]["civil_output"]
+        parts.append(f"{mode}: civil output peaks at steering {c['peak_at']:.1f} ({num(c['peak'])} units per citizen per month), "
+                     f"stays within 10 % of the peak up to {c['within_10pct_of_peak_up_to']:.1f} and falls to "
+                     f"{pct(c['at_1_share_of_peak'], 0)} of the peak at full steering")
+    findings = []
+    for mode in modes:
+        n = numbers[mode]
+        if n["hours_max_at"] > 0.0 + 1e-9 and n["hours_max_at"] < 0.5:
+            findings.append(f"{mode}: volunteer hours peak at steering {n['hours_max_at']:.1f}, not at 0.")
+    findings.append("Volunteer hours fall with steering from the start (" + "; ".join(
+        f"{m}: {num(numbers[m]['hours_at_0'], 2)} h at s = 0, {num(numbers[m]['hours_at_1'], 2)} h at s = 1" for m in modes)
+        + " per citizen per month): the rising side of the U is coordination making each hour count for more, as MODEL.md "
+          "intends, not people giving more time.")
+    return Judgement(headline="; ".join(parts) + ".", criteria=checks, numbers=numbers, tables={"crowding_out": table},
+                     findings=findings, essential=(checks[1].name,))
+
+
+# --- pattern 2: hysteresis -----------------------------------------------------------------
+
+def episode_steps(design: Design) -> tuple[int, int]:
+    """The months the over-steering episode of a design starts and ends (its first and last policy change)."""
+    changes = sorted(int(p["step"]) for p in design.policy)
+    return changes[0], changes[-1]
+
+
+def analyse_hysteresis(tables: Tables, designs: Designs, criteria: Mapping[str, Any]) -> Judgement:
+    """Pattern 2: fall and recovery half-times of trust and volunteering after an over-steering episode."""
+    episode, control = tables["hysteresis"], tables["hysteresis_control"]
+    onset, release = episode_steps(designs["hysteresis"])
+    window = criteria["window_months"]
+    ratio = criteria["recovery_at_least_times_fall"]
+    inds = [c for c in ("trust_municipality", "volunteering_rate", "civil_output", "volunteer_hours", "mean_motivation",
+                        "generalised_trust", "staff_control") if c in episode.columns]
+    ts = pd.concat([summarise(episode, ["step"], inds).assign(arm="episode"),
+                    summarise(control, ["step"], inds).assign(arm="control")], ignore_index=True)
+    horizon = int(episode["step"].max())
+    rows = []
+    for ind in inds:
+        e = episode.groupby("step")[ind].mean()
+        c = control.groupby("step")[ind].mean()
+        before = float(e.loc[onset - window:onset - 1].mean())
+        at_release = float(e.loc[release - window:release - 1].mean())
+        drop = before - at_release
+        direction = "down" if drop > 0 else "up"
+        noise = float(e.loc[: onset - 1].diff().abs().median()) if onset > 2 else 0.0
+        clear = abs(drop) > max(criteria["clear_fall_noise_multiple"] * noise, criteria["clear_fall_share_of_level"] * abs(before))
+        fall = half_time(e, onset, before - drop / 2, direction) if clear else None
+        recov = half_time(e, release, at_release + drop / 2, "up" if direction == "down" else "down") if clear else None
+        end = float(e.iloc[-12:].mean())
+        rows.append({
+            "indicator": ind, "level_before": before, "level_at_release": at_release, "fall": drop,
+            "clear_fall": clear, "fall_half_time_months": fall, "recovery_half_time_months": recov,
+            "level_at_end": end, "share_of_fall_regained_at_end": (end - at_release) / drop if clear and drop else np.nan,
+            "control_at_end": float(c.iloc[-12:].mean()), "months_watched_after_release": horizon - release,
+        })
+    halves = pd.DataFrame(rows)
+    numbers = {r["indicator"]: r for r in rows}
+    checks = []
+    for ind, label in criteria["indicators"]:
+        r = numbers[ind]
+        if not r["clear_fall"]:
+            checks.append(Criterion(f"{ind}_recovers_slowly", f"{label} falls clearly during the episode (it moved {r['fall']:+.3f})",
+                                    False))
+            continue
+        fall, rec = r["fall_half_time_months"], r["recovery_half_time_months"]
+        rec_txt = f"in {rec} months" if rec is not None else f"not within the {r['months_watched_after_release']} months watched"
+        ok = fall is not None and (rec is None or rec >= ratio * fall)
+        checks.append(Criterion(
+            f"{ind}_recovers_slowly",
+            f"{label}: recovers more slowly than it fell (half of the fall reached in {fall} months; half of it "
+            f"regained {rec_txt}; criterion: recovery half-time at least {ratio:g} times the fall half-time)", ok))
+
+    def phrase(ind: str, label: str) -> str:
+        r = numbers[ind]
+        rec = r["recovery_half_time_months"]
+        rec_txt = f"regains half in {rec} months" if rec is not None else \
+            f"had not regained half within {r['months_watched_after_release']} months ({pct(r['share_of_fall_regained_at_end'], 0)} regained)"
+        return (f"{label} falls from {num(r['level_before'])} to {num(r['level_at_release'])}, half of it in "
+                f"{r['fall_half_time_months']} months, and after release {rec_txt}")
+
+    headline = phrase("trust_municipality", "Trust") + "; " + phrase("volunteering_rate", "volunteering") + "."
+    c_end = numbers["civil_output"]
+    findings = [f"Civil output at the end: {num(c_end['level_at_end'])} after the episode against {num(c_end['control_at_end'])} "
+                f"in the control arm (units per citizen per month, mean of the last 12 months)."]
+    return Judgement(headline=headline, criteria=checks, numbers={"onset": onset, "release": release, **numbers},
+                     tables={"hysteresis_timeseries": ts, "hysteresis_half_times": halves}, findings=findings)
+
+
+# --- pattern 3: country levels -------------------------------------------------------------
+
+#: The starting conditions in which the denmark and southern_europe scenarios differ.
+COUNTRY_FACTORS = ("initial_generalised_trust", "initial_trust_municipality", "n_associations", "initial_volunteering")
+
+
+@dataclasses.dataclass
+class CountryRuns:
+    """Each run of the country-levels experiment after 10 and 20 years, and its two corners."""
+
+    per_run: pd.DataFrame      # one row per run: starting conditions, 10-year means, 20-year volunteering
+    low: dict[str, float]      # every starting condition at its lowest level (the southern_europe corner)
+    high: dict[str, float]     # at its highest (the denmark corner)
+    denmark: pd.DataFrame      # the rows of per_run at the denmark corner
+    southern_europe: pd.DataFrame
+    horizon: int
+
+
+def country_runs(t: pd.DataFrame) -> CountryRuns:
+    """The runs of ``country_levels`` averaged over years 9-10 (and the last two years), with their corners."""
+    horizon = int(t["step"].max())
+    ten = t[(t["step"] > 96) & (t["step"] <= 120)].groupby(["run_id", *COUNTRY_FACTORS, "seed"], as_index=False)[
+        ["volunteering_rate", "generalised_trust", "share_recruited_by_asking"]].mean()
+    twenty = t[t["step"] > horizon - 24].groupby("run_id", as_index=False)[["volunteering_rate"]].mean()
+    per_run = ten.merge(twenty.rename(columns={"volunteering_rate": "volunteering_rate_20y"}), on="run_id")
+    lo = {f: per_run[f].min() for f in COUNTRY_FACTORS}
+    hi = {f: per_run[f].max() for f in COUNTRY_FACTORS}
+
+    def corner(which: dict[str, float]) -> pd.DataFrame:
+        m = np.ones(len(per_run), bool)
+        for f, v in which.items():
+            m &= np.isclose(per_run[f].astype(float), v)
+        return per_run[m]
+
+    return CountryRuns(per_run, lo, hi, corner(hi), corner(lo), horizon)
+
+
+def analyse_country_levels(tables: Tables, designs: Designs, criteria: Mapping[str, Any]) -> Judgement:
+    """Pattern 3: volunteering after 10 and 20 years at the denmark and southern_europe corners and in between."""
+    t = tables["country_levels"]
+    dk_band, se_band, gap = criteria["denmark_within"], criteria["southern_europe_between"], criteria["min_gap"]
+    cr = country_runs(t)
+    per_run, lo, hi, dk, se, horizon = cr.per_run, cr.low, cr.high, cr.denmark, cr.southern_europe, cr.horizon
+    levels = summarise(per_run, list(COUNTRY_FACTORS), ["volunteering_rate", "volunteering_rate_20y", "generalised_trust",
+                                                         "share_recruited_by_asking"])
+    effects = {}
+    for f in COUNTRY_FACTORS:
+        a = per_run.loc[np.isclose(per_run[f].astype(float), hi[f]), "volunteering_rate"].mean()
+        b = per_run.loc[np.isclose(per_run[f].astype(float), lo[f]), "volunteering_rate"].mean()
+        effects[f] = float(a - b)
+    dk10, se10 = float(dk["volunteering_rate"].mean()), float(se["volunteering_rate"].mean())
+    dk20, se20 = float(dk["volunteering_rate_20y"].mean()), float(se["volunteering_rate_20y"].mean())
+    ref_dk = EU_SILC_2015["Denmark"]
+    checks = [
+        Criterion("denmark_above_southern_europe",
+                  f"denmark is clearly above southern_europe after 10 years ({pct(dk10)} vs {pct(se10)})",
+                  clearly_greater(dk["volunteering_rate"], se["volunteering_rate"]) and dk10 - se10 >= gap),
+        Criterion("denmark_near_danish_rate",
+                  f"denmark settles near the Danish rate after 10 years: {pct(dk10)} (EU-SILC 2015: {pct(ref_dk)}; criterion "
+                  f"within {100 * dk_band:.0f} percentage points)", abs(dk10 - ref_dk) <= dk_band),
+        Criterion("southern_europe_near_southern_rates",
+                  f"southern_europe settles near the Italian and Spanish rates after 10 years: {pct(se10)} (EU-SILC 2015: Italy "
+                  f"{pct(EU_SILC_2015['Italy'])}, Spain {pct(EU_SILC_2015['Spain'])}; criterion {pct(se_band[0], 0)} to "
+                  f"{pct(se_band[1], 0)})", se_band[0] <= se10 <= se_band[1]),
+        Criterion("trust_not_density_sets_the_level",
+                  f"the level depends on starting generalised trust more than on association density (effect of trust "
+                  f"{lo['initial_generalised_trust']:g} -> {hi['initial_generalised_trust']:g}: "
+                  f"{100 * effects['initial_generalised_trust']:+.1f} points; of {int(lo['n_associations'])} -> "
+                  f"{int(hi['n_associations'])} associations: {100 * effects['n_associations']:+.1f} points)",
+                  abs(effects["initial_generalised_trust"]) > abs(effects["n_associations"])),
+    ]
+    creep = (se20 - se10) / ((horizon - 120) / 120) if horizon > 120 else np.nan
+    headline = (f"After 10 years denmark volunteers at {pct(dk10)} (EU-SILC DK {pct(ref_dk)}) and southern_europe at "
+                f"{pct(se10)} (IT {pct(EU_SILC_2015['Italy'])}, ES {pct(EU_SILC_2015['Spain'])}); after {horizon // 12} years "
+                f"{pct(dk20)} and {pct(se20)}.")
+    findings = [
+        f"The low level creeps upward: southern_europe gains {100 * creep:+.1f} percentage points per decade between years 10 "
+        f"and {horizon // 12} (MODEL.md lessons: report it rather than hide it).",
+        "Main effects on the 10-year rate (high minus low level, averaged over the other starting conditions): "
+        + ", ".join(f"{f.replace('_', ' ')} {100 * v:+.1f} points" for f, v in effects.items()) + ".",
+    ]
+    corners = pd.concat([
+        t[t["run_id"].isin(dk["run_id"])].assign(scenario="denmark"),
+        t[t["run_id"].isin(se["run_id"])].assign(scenario="southern_europe"),
+    ])
+    corner_ts = summarise(corners, ["scenario", "step"], ["volunteering_rate", "generalised_trust"])
+    return Judgement(
+        headline=headline, criteria=checks,
+        numbers={"denmark_10y": dk10, "southern_europe_10y": se10, "denmark_20y": dk20, "southern_europe_20y": se20,
+                 "creep_per_decade_southern_europe": creep, "main_effects_10y": effects,
+                 "denmark_share_asked": float(dk["share_recruited_by_asking"].mean()),
+                 "southern_europe_share_asked": float(se["share_recruited_by_asking"].mean())},
+        tables={"country_levels": levels, "country_levels_timeseries": corner_ts}, findings=findings,
+    )
+
+
+# --- pattern 4: being asked ----------------------------------------------------------------
+
+def analyse_being_asked(tables: Tables, designs: Designs, criteria: Mapping[str, Any]) -> Judgement:
+    """Pattern 4: the share of recruits who joined because they were asked, per mode (and in the low-trust start)."""
+    t = tables["being_asked"]
+    band, floor = criteria["npg_asked_between"], criteria["every_mode_asked_at_least"]
+    table = summarise(t, ["governance_mode"], ["share_recruited_by_asking", "share_own_initiative", "volunteering_rate"])
+    by = table.set_index("governance_mode")
+    asked = {m: float(by.loc[m, "share_recruited_by_asking"]) for m in by.index}
+    own = {m: float(by.loc[m, "share_own_initiative"]) for m in by.index}
+    cps_norm = CPS_2006["asked"] / (CPS_2006["asked"] + CPS_2006["own initiative"])
+    npg = asked.get("npg", np.nan)
+    checks = [
+        Criterion("npg_about_half_asked",
+                  f"under the Danish baseline (npg) about half or more of recruits were asked: {pct(npg)} (CPS 2006: 43 % asked vs "
+                  f"41 % own initiative, i.e. {pct(cps_norm, 0)} of those two channels; criterion {pct(band[0], 0)} to "
+                  f"{pct(band[1], 0)})", band[0] <= npg <= band[1]),
+        Criterion("npg_asking_at_least_own_initiative",
+                  f"asking is at least as common as own initiative under npg ({pct(npg)} vs {pct(own.get('npg', np.nan))})",
+                  npg >= own.get("npg", np.nan)),
+        Criterion("every_mode_many_asked",
+                  "a large share of recruits are asked under every mode (" + ", ".join(f"{m} {pct(v)}" for m, v in asked.items())
+                  + f"; criterion at least {pct(floor, 0)})", all(v >= floor for v in asked.values())),
+    ]
+    numbers: dict[str, Any] = {"asked": asked, "own_initiative": own, "cps_asked_share_of_two_channels": cps_norm}
+    findings = []
+    if "country_levels" in tables:
+        se = float(country_runs(tables["country_levels"]).southern_europe["share_recruited_by_asking"].mean())
+        numbers["southern_europe_asked"] = se
+        table = pd.concat([table, pd.DataFrame([{"governance_mode": "npg (southern_europe start)",
+                                                  "share_recruited_by_asking": se,
+                                                  "share_own_initiative": 1 - se if se > 0 else np.nan}])], ignore_index=True)
+        findings.append(f"In the low-trust southern_europe start fewer recruits were asked ({pct(se)} over years 9-10): with "
+                        "few volunteers there are few people to do the asking.")
+    headline = "Share of recruits who joined because asked: " + ", ".join(f"{m} {pct(v)}" for m, v in asked.items()) + \
+        f" (CPS 2006: {pct(CPS_2006['asked'], 0)} asked, {pct(CPS_2006['own initiative'], 0)} own initiative)."
+    return Judgement(headline=headline, criteria=checks, numbers=numbers, tables={"being_asked": table}, findings=findings)
+
+
+# --- pattern 5: voice to service -----------------------------------------------------------
+
+def analyse_voice_to_service(tables: Tables, designs: Designs, criteria: Mapping[str, Any]) -> Judgement:
+    """Pattern 5: orientation, autonomy, voice and volunteer turnover over time, npm vs npg."""
+    t = tables["voice_to_service"].copy()
+    rise, steady = criteria["npm_orientation_rises_at_least"], criteria["npg_orientation_changes_less_than"]
+    t["turnover"] = np.where(t["volunteers"] > 0, t["quit"] / t["volunteers"].clip(lower=1), np.nan)
+    inds = ["service_orientation", "association_autonomy", "democratic_voice", "volunteering_rate", "turnover"]
+    ts = summarise(t, ["governance_mode", "step"], inds)
+    horizon = int(t["step"].max())
+    per_run = t[t["step"] >= 1].groupby(["governance_mode", "run_id"]).agg(
+        turnover=("turnover", "mean")).reset_index()
+    final = t[t["step"] == horizon]
+    start = t[t["step"] == 0]
+    n: dict[str, Any] = {}
+    for m in ("npm", "npg"):
+        f, s = final[final["governance_mode"] == m], start[start["governance_mode"] == m]
+        to = per_run.loc[per_run["governance_mode"] == m, "turnover"]
+        n[m] = {"orientation_start": float(s["service_orientation"].mean()), "orientation_end": float(f["service_orientation"].mean()),
+                "autonomy_start": float(s["association_autonomy"].mean()), "autonomy_end": float(f["association_autonomy"].mean()),
+                "voice_end": float(f["democratic_voice"].mean()), "turnover_per_month": float(to.mean()),
+                "mean_spell_months": float(1 / to.mean()) if to.mean() > 0 else np.nan}
+        n[m]["orientation_change"] = n[m]["orientation_end"] - n[m]["orientation_start"]
+
+    def runs(m: str, col: str, frame: pd.DataFrame = final) -> np.ndarray:
+        return frame.loc[frame["governance_mode"] == m, col].to_numpy(float)
+
+    checks = [
+        Criterion("npm_voice_to_service",
+                  f"npm: associations drift from voice to service (orientation {n['npm']['orientation_start']:.2f} -> "
+                  f"{n['npm']['orientation_end']:.2f} on 0 voice ... 1 service; criterion: up by at least {rise:g})",
+                  n["npm"]["orientation_change"] >= rise),
+        Criterion("npg_orientation_steady",
+                  f"npg: orientation stays near its start ({n['npg']['orientation_start']:.2f} -> {n['npg']['orientation_end']:.2f}; "
+                  f"criterion: changes by less than {steady:g})", abs(n["npg"]["orientation_change"]) < steady),
+        Criterion("npm_less_autonomy",
+                  f"npm: associations end with less autonomy than under npg ({n['npm']['autonomy_end']:.2f} vs "
+                  f"{n['npg']['autonomy_end']:.2f})",
+                  clearly_greater(runs("npg", "association_autonomy"), runs("npm", "association_autonomy"))),
+        Criterion("npm_less_voice",
+                  f"npm: less democratic voice at 10 years ({num(n['npm']['voice_end'])} vs {num(n['npg']['voice_end'])} per citizen)",
+                  clearly_greater(runs("npg", "democratic_voice"), runs("npm", "democratic_voice"))),
+        Criterion("npm_more_episodic",
+                  f"npm: more episodic volunteering - higher turnover ({pct(n['npm']['turnover_per_month'], 2)} vs "
+                  f"{pct(n['npg']['turnover_per_month'], 2)} of volunteers quitting per month; mean spell "
+                  f"{n['npm']['mean_spell_months']:.0f} vs {n['npg']['mean_spell_months']:.0f} months)",
+                  clearly_greater(per_run.loc[per_run["governance_mode"] == "npm", "turnover"],
+                                  per_run.loc[per_run["governance_mode"] == "npg", "turnover"])),
+    ]
+    headline = (f"Under npm service orientation rises from {n['npm']['orientation_start']:.2f} to {n['npm']['orientation_end']:.2f} "
+                f"and autonomy falls to {n['npm']['autonomy_end']:.2f} in 10 years; under npg they stay at "
+                f"{n['npg']['orientation_end']:.2f} and {n['npg']['autonomy_end']:.2f}.")
+    findings = ["The model has no separate membership and episodic volunteer roles; episodic volunteering is read from "
+                "turnover (quits per volunteer per month) and the mean length of a volunteering spell (its inverse)."]
+    return Judgement(headline=headline, criteria=checks, numbers=n, tables={"voice_to_service_timeseries": ts}, findings=findings,
+                     essential=("npm_voice_to_service", "npm_less_autonomy"))
+
+
+# --- pattern 6: bonding vs bridging --------------------------------------------------------
+
+def analyse_bonding_bridging(tables: Tables, designs: Designs, criteria: Mapping[str, Any]) -> Judgement:
+    """Pattern 6: bonding, bridging and E-I over quick-results pressure x targeting; npg vs npm E-I."""
+    t = tables["bonding_bridging"]
+    time_table = tables.get("time_horizon")
+    inds = [c for c in ("bonding_capital", "bridging_capital", "ei_index", "volunteering_rate",
+                        "volunteering_rate_vulnerable", "participation_inequality") if c in t.columns]
+    grid = summarise(t, ["quick_results_pressure", "targeting"], inds)
+    P = sorted(t["quick_results_pressure"].unique())
+    T = sorted(t["targeting"].unique())
+
+    def cell(p: float, q: float, col: str) -> np.ndarray:
+        m = np.isclose(t["quick_results_pressure"], p) & np.isclose(t["targeting"], q)
+        return t.loc[m, col].to_numpy(float)
+
+    def mean(p: float | None, q: float | None, col: str) -> float:
+        m = np.ones(len(t), bool)
+        if p is not None:
+            m &= np.isclose(t["quick_results_pressure"], p)
+        if q is not None:
+            m &= np.isclose(t["targeting"], q)
+        return float(t.loc[m, col].mean())
+
+    p0, p1, t0, t1 = P[0], P[-1], T[0], T[-1]
+    ei_up = [clearly_greater(cell(p, t1, "ei_index"), cell(p, t0, "ei_index")) for p in P]
+    n: dict[str, Any] = {
+        "ei_group_specific": mean(None, t0, "ei_index"), "ei_inclusive": mean(None, t1, "ei_index"),
+        "bridging_group_specific": mean(None, t0, "bridging_capital"), "bridging_inclusive": mean(None, t1, "bridging_capital"),
+        "bonding_group_specific": mean(None, t0, "bonding_capital"), "bonding_inclusive": mean(None, t1, "bonding_capital"),
+        "ei_inclusive_no_pressure": mean(p0, t1, "ei_index"), "ei_inclusive_full_pressure": mean(p1, t1, "ei_index"),
+        "bonding_no_pressure": mean(p0, None, "bonding_capital"), "bonding_full_pressure": mean(p1, None, "bonding_capital"),
+        "bridging_no_pressure": mean(p0, None, "bridging_capital"), "bridging_full_pressure": mean(p1, None, "bridging_capital"),
+    }
+    rel_bond = n["bonding_full_pressure"] / n["bonding_no_pressure"] - 1
+    rel_bridge = n["bridging_full_pressure"] / n["bridging_no_pressure"] - 1
+    n["pressure_relative_change_bonding"], n["pressure_relative_change_bridging"] = rel_bond, rel_bridge
+    checks = [
+        Criterion("inclusive_raises_ei",
+                  f"inclusive targeting raises the E-I index at every level of pressure ({sum(ei_up)} of {len(P)} levels; mean "
+                  f"{n['ei_group_specific']:.3f} group-specific vs {n['ei_inclusive']:.3f} inclusive)", all(ei_up)),
+        Criterion("inclusive_builds_bridging",
+                  f"inclusive targeting builds bridging capital ({n['bridging_group_specific']:.2f} -> {n['bridging_inclusive']:.2f} "
+                  "tie weight per citizen)", clearly_greater(t.loc[np.isclose(t["targeting"], t1), "bridging_capital"],
+                                                             t.loc[np.isclose(t["targeting"], t0), "bridging_capital"])),
+        Criterion("group_specific_builds_bonding",
+                  f"group-specific targeting builds bonding capital ({n['bonding_inclusive']:.2f} inclusive -> "
+                  f"{n['bonding_group_specific']:.2f} group-specific)",
+                  clearly_greater(t.loc[np.isclose(t["targeting"], t0), "bonding_capital"],
+                                  t.loc[np.isclose(t["targeting"], t1), "bonding_capital"])),
+        Criterion("pressure_lowers_ei",
+                  f"pressure for quick results lowers the E-I index under inclusive targeting ({n['ei_inclusive_no_pressure']:.3f} "
+                  f"at no pressure vs {n['ei_inclusive_full_pressure']:.3f} at full pressure)",
+                  clearly_greater(cell(p0, t1, "ei_index"), cell(p1, t1, "ei_index"))),
+        Criterion("pressure_favours_bonding",
+                  f"pressure builds bonding more than bridging (from no to full pressure: bonding {100 * rel_bond:+.1f} %, bridging "
+                  f"{100 * rel_bridge:+.1f} %)", rel_bond > rel_bridge),
+    ]
+    if time_table is not None and "ei_index" in time_table.columns:
+        last = time_table[time_table["step"] > time_table["step"].max() - 24].groupby(["governance_mode", "run_id"])["ei_index"].mean()
+        npg, npm = last.loc["npg"].to_numpy(float), last.loc["npm"].to_numpy(float)
+        n["ei_npg_10y"], n["ei_npm_10y"] = float(npg.mean()), float(npm.mean())
+        checks.append(Criterion("npg_higher_ei_than_npm",
+                                f"npg ends with a higher E-I index than npm (years 9-10: {npg.mean():.3f} vs {npm.mean():.3f})",
+                                clearly_greater(npg, npm)))
+    headline = (f"E-I index {n['ei_group_specific']:.3f} with group-specific and {n['ei_inclusive']:.3f} with inclusive targeting; "
+                f"under inclusive targeting, full pressure for quick results lowers it from {n['ei_inclusive_no_pressure']:.3f} "
+                f"to {n['ei_inclusive_full_pressure']:.3f}" + (f"; npg {n['ei_npg_10y']:.3f} vs npm {n['ei_npm_10y']:.3f}"
+                                                             if "ei_npg_10y" in n else "") + ".")
+    findings = []
+    if rel_bond <= 0:
+        findings.append(f"Pressure for quick results does not raise bonding capital itself (it changes by {100 * rel_bond:+.1f} %); "
+                        "it tilts ties toward bonding by cutting bridging more.")
+    return Judgement(headline=headline, criteria=checks, numbers=n, tables={"bonding_bridging": grid}, findings=findings)
+
+
+# --- pattern 7: time -----------------------------------------------------------------------
+
+def analyse_time_horizon(tables: Tables, designs: Designs, criteria: Mapping[str, Any]) -> Judgement:
+    """Pattern 7: npm ahead on service output early, npg overtaking; npg ahead on synergy, trust, voice."""
+    t = tables["time_horizon"]
+    first_months = criteria["npm_leads_in_first_months"]
+    inds = [c for c in ("service_output", "synergy", "trust_municipality", "democratic_voice", "civil_output",
+                        "municipal_output", "ei_index") if c in t.columns]
+    ts = summarise(t, ["governance_mode", "step"], inds)
+    horizon = int(t["step"].max())
+    means = {m: t[t["governance_mode"] == m].groupby("step")[inds].mean() for m in ("npm", "npg")}
+    diff = (means["npg"] - means["npm"]).loc[1:]
+    n: dict[str, Any] = {}
+
+    def stays_ahead_from(col: str) -> int | None:
+        ahead = diff[col] > 0
+        if not ahead.iloc[-1]:
+            return None
+        behind = ahead[~ahead]
+        return int(ahead.index[0]) if behind.empty else int(behind.index[-1] + 1)
+
+    so = diff["service_output"]
+    early = so.loc[1:first_months].mean()
+    cross = stays_ahead_from("service_output")
+    n["service_output_npm_lead_first_year"] = float(-early)
+    n["service_output_crossing_month"] = cross
+    n["service_output_crossing_years"] = cross / 12 if cross is not None else None
+    n["service_output_10y"] = {m: float(means[m]["service_output"].iloc[-1]) for m in means}
+    final = t[t["step"] == horizon]
+    checks = [
+        Criterion("npm_leads_first_year",
+                  f"npm delivers more measured service output in the first year (npm ahead by {num(-early)} units per citizen per month)",
+                  early < 0),
+        Criterion("npg_overtakes_on_service_output",
+                  f"npg overtakes npm on service output within the decade (for good from month {cross}"
+                  + (f", year {cross / 12:.1f})" if cross is not None else ")"), cross is not None),
+    ]
+    ahead_on = criteria["npg_ahead_on"]
+    for col, label in ahead_on:
+        start = stays_ahead_from(col)
+        a = final.loc[final["governance_mode"] == "npg", col].to_numpy(float)
+        b = final.loc[final["governance_mode"] == "npm", col].to_numpy(float)
+        n[col] = {"npg_10y": float(a.mean()), "npm_10y": float(b.mean()), "npg_ahead_from_month": start,
+                  "share_of_months_npg_ahead": float((diff[col] > 0).mean())}
+        checks.append(Criterion(f"npg_ahead_on_{col}",
+                                f"npg ahead on {label} after 10 years ({num(a.mean())} vs {num(b.mean())}) and from month "
+                                f"{start if start is not None else '-'} on", clearly_greater(a, b) and start is not None))
+    headline = (f"npm leads on measured service output in the first year; npg overtakes it for good in month {cross}"
+                f" (year {cross / 12:.1f})" if cross is not None else "npg does not overtake npm on service output within the horizon")
+    headline += "; npg is ahead for good on " + ", ".join(
+        f"{label.removesuffix(' in the municipality')} from month {n[c]['npg_ahead_from_month']}"
+        if n[c]["npg_ahead_from_month"] is not None else f"{label.removesuffix(' in the municipality')} never"
+        for c, label in ahead_on) + "."
+    return Judgement(headline=headline, criteria=checks, numbers=n, tables={"time_horizon_timeseries": ts},
+                     essential=("npg_overtakes_on_service_output",))

@@ -1,0 +1,224 @@
+"""The figure of each pattern: one PNG per pattern, labelled in plain language.
+
+Each function takes the pattern's :class:`~simulation.report.analyses.Judgement` (its tables and
+numbers) and the path to write, and returns the path. Indicator labels come from the indicator
+records of :mod:`simulation.core.indicators`.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from simulation.core.indicators import label as indicator_label
+from simulation.experiment.sensitivity_figures import pyplot, save_figure
+from simulation.report.analyses import CPS_2006, EU_SILC_2015, Judgement, smooth
+
+
+def _panel(name: str) -> tuple[str, str]:
+    """A panel of an indicator: its column and its label, the unit on the next line (two if it is long)."""
+    title, _, unit = indicator_label(name).partition(" (")
+    return name, title + ("\n" + textwrap.fill("(" + unit, 42) if unit else "")
+
+
+COLOURS = {"npm": "#c0392b", "npg": "#2471a3", "hierarchy": "#7f8c8d", "episode": "#c0392b", "control": "#2471a3",
+           "denmark": "#2471a3", "southern_europe": "#d68910"}
+MODE_NAMES = {"npm": "NPM (supplier)", "npg": "NPG (partner)", "hierarchy": "hierarchy"}
+
+
+def _band(ax, x, mean, sd, colour, label, **kw):
+    """A line of means with a band of ±1 standard deviation."""
+    x, mean, sd = np.asarray(x, float), np.asarray(mean, float), np.asarray(sd, float)
+    ax.plot(x, mean, color=colour, label=label, linewidth=1.8, **kw)
+    ax.fill_between(x, mean - sd, mean + sd, color=colour, alpha=0.18, linewidth=0)
+
+
+def _four_panels(panels, xlabel: str, draw, legend_size: int = 9, legend_loc: str = "best"):
+    """The 2 x 2 figure the outcome figures share: ``draw(ax, column)`` fills each panel."""
+    plt = pyplot()
+    fig, axes = plt.subplots(2, 2, figsize=(10, 7), sharex=True)
+    for ax, (col, label) in zip(axes.flat, panels, strict=True):
+        draw(ax, col)
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+    for ax in axes[1]:
+        ax.set_xlabel(xlabel)
+    axes[0, 0].legend(frameon=False, fontsize=legend_size, loc=legend_loc)
+    return fig
+
+
+def figure_crowding_out(v: Judgement, path: Path) -> Path:
+    """Civil output, synergy, hours and trust against steering, npm and npg, ±1 sd bands, peaks marked."""
+    table = v.tables["crowding_out"]
+    panels = [_panel("civil_output"), _panel("synergy"), _panel("volunteer_hours"), _panel("trust_municipality")]
+
+    def draw(ax, col):
+        for mode in ("npm", "npg"):
+            sub = table[table["governance_mode"] == mode]
+            if sub.empty:
+                continue
+            _band(ax, sub["steering_intensity"], sub[col], sub[f"{col}_sd"], COLOURS[mode], MODE_NAMES[mode], marker="o", markersize=3)
+            if col in ("civil_output", "synergy") and mode in v.numbers:
+                pk = v.numbers[mode][col]
+                ax.plot([pk["peak_at"]], [pk["peak"]], marker="v", color=COLOURS[mode], markersize=9)
+
+    fig = _four_panels(panels, "Steering intensity (0 no control ... 1 full control)", draw)
+    return save_figure(fig, path, "Crowding out: civil output, synergy, hours and trust against steering intensity\n"
+                            "(mean of years 9-10; line: mean over seeds, band: ±1 standard deviation; ▼ peak)")
+
+
+def figure_hysteresis(v: Judgement, path: Path) -> Path:
+    """Trust, volunteering, civil output and motivation over 20 years, episode vs control."""
+    ts = v.tables["hysteresis_timeseries"]
+    onset, release = v.numbers["onset"], v.numbers["release"]
+    panels = [_panel("trust_municipality"), _panel("volunteering_rate"), _panel("civil_output"), _panel("mean_motivation")]
+
+    def draw(ax, col):
+        ax.axvspan(onset / 12, release / 12, color="#f5b7b1", alpha=0.35, linewidth=0, label="over-steering (steering 0.9)")
+        for arm, name in (("control", "control: steering 0.2 throughout"), ("episode", "episode")):
+            sub = ts[ts["arm"] == arm]
+            _band(ax, sub["step"] / 12, sub[col], sub[f"{col}_sd"], COLOURS[arm], name)
+        r = v.numbers.get(col)
+        if r and r["clear_fall"]:
+            half = r["level_before"] - r["fall"] / 2
+            ax.axhline(half, color="grey", linestyle=":", linewidth=1)
+            if r["fall_half_time_months"] is not None:
+                ax.plot([(onset + r["fall_half_time_months"]) / 12], [half], "o", color="black", markersize=5)
+            if r["recovery_half_time_months"] is not None:
+                ax.plot([(release + r["recovery_half_time_months"]) / 12], [half], "s", color="black", markersize=5)
+        ax.set_xlim(0, ts["step"].max() / 12)
+
+    fig = _four_panels(panels, f"Years (over-steering from month {onset} to month {release})", draw, legend_size=8, legend_loc="lower left")
+    return save_figure(fig, path, "Hysteresis: an over-steering episode (shaded) against a control run\n"
+                            "(dotted: halfway level; ● half of the fall reached, ■ half of it regained; band: ±1 sd over seeds)")
+
+
+def figure_country_levels(v: Judgement, path: Path) -> Path:
+    """Volunteering after 10 years against starting trust; the two scenarios over 20 years; EU-SILC marks."""
+    plt = pyplot()
+    lv = v.tables["country_levels"]
+    ts = v.tables["country_levels_timeseries"]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.8))
+    hi_as, lo_as = lv["n_associations"].max(), lv["n_associations"].min()
+    hi_v, lo_v = lv["initial_volunteering"].max(), lv["initial_volunteering"].min()
+    hi_tm, lo_tm = lv["initial_trust_municipality"].max(), lv["initial_trust_municipality"].min()
+    for (tm, na, iv), sub in lv.groupby(["initial_trust_municipality", "n_associations", "initial_volunteering"]):
+        sub = sub.sort_values("initial_generalised_trust")
+        if (tm, na, iv) == (hi_tm, hi_as, hi_v):
+            colour, lw, label = COLOURS["denmark"], 2.4, "Danish other conditions"
+        elif (tm, na, iv) == (lo_tm, lo_as, lo_v):
+            colour, lw, label = COLOURS["southern_europe"], 2.4, "Southern other conditions"
+        else:
+            colour, lw, label = "#aab7b8", 0.9, None
+        a.errorbar(sub["initial_generalised_trust"], 100 * sub["volunteering_rate"], yerr=100 * sub["volunteering_rate_sd"],
+                   color=colour, linewidth=lw, marker="o", markersize=3, capsize=2, label=label)
+    a.plot([], [], color="#aab7b8", linewidth=0.9, label="mixed other conditions")
+    for ax in (a, b):
+        for country, rate in EU_SILC_2015.items():
+            ax.axhline(100 * rate, color="black", linestyle="--" if country == "Denmark" else ":", linewidth=1)
+            ax.annotate(f"EU-SILC 2015 {country} {100 * rate:.1f} %", (0.99, 100 * rate), xycoords=("axes fraction", "data"),
+                        fontsize=7, ha="right", va="top" if country == "Spain" else "bottom")
+        ax.set_ylabel("Volunteering rate (% of citizens)")
+        ax.grid(alpha=0.3)
+    a.set_xlabel("Initial generalised trust (mean, 0 to 1)")
+    a.set_title("After 10 years (mean of years 9-10), by starting trust", fontsize=9)
+    a.legend(frameon=False, fontsize=7, loc="upper left")
+    for scen in ("denmark", "southern_europe"):
+        sub = ts[ts["scenario"] == scen]
+        _band(b, sub["step"] / 12, 100 * sub["volunteering_rate"], 100 * sub["volunteering_rate_sd"], COLOURS[scen], scen)
+    b.set_xlabel("Years")
+    b.set_title("The two scenarios over time (band: ±1 sd over seeds)", fontsize=9)
+    b.legend(frameon=False, fontsize=8, loc="center right")
+    return save_figure(fig, path, "Country levels: volunteering by starting conditions, against the EU-SILC 2015 rates")
+
+
+def figure_being_asked(v: Judgement, path: Path) -> Path:
+    """Stacked bars: share of recruits asked vs own initiative per mode, with CPS 2006 marks."""
+    plt = pyplot()
+    tab = v.tables["being_asked"]
+    fig, ax = plt.subplots(figsize=(8, 4.8))
+    x = np.arange(len(tab))
+    asked = 100 * tab["share_recruited_by_asking"].to_numpy(float)
+    own = 100 * tab["share_own_initiative"].to_numpy(float)
+    err = 100 * tab.get("share_recruited_by_asking_sd", pd.Series(np.zeros(len(tab)))).fillna(0).to_numpy(float)
+    ax.bar(x, asked, color="#2471a3", label="joined because asked", yerr=err, capsize=3)
+    ax.bar(x, own, bottom=asked, color="#aed6f1", label="joined on own initiative")
+    ax.axhline(100 * CPS_2006["asked"], color="black", linestyle="--", linewidth=1)
+    ax.annotate("CPS 2006: 43 % asked", (len(tab) - 0.5, 100 * CPS_2006["asked"]), fontsize=8, ha="right", va="bottom")
+    ax.axhline(100 - 100 * CPS_2006["own initiative"], color="black", linestyle=":", linewidth=1)
+    ax.annotate("CPS 2006: 41 % own initiative (above this line)", (len(tab) - 0.5, 100 - 100 * CPS_2006["own initiative"]),
+                fontsize=8, ha="right", va="bottom")
+    ax.set_xticks(x, [MODE_NAMES.get(m, m) for m in tab["governance_mode"]], fontsize=8)
+    ax.set_ylabel("Recruits during the run (%)")
+    ax.set_xlabel("Governance mode (Danish start unless said)")
+    ax.set_ylim(0, 105)
+    ax.legend(frameon=False, fontsize=8, loc="lower left")
+    return save_figure(fig, path, "Being asked: how recruits joined, by governance mode, against CPS 2006\n(years 9-10; error bar: ±1 sd over seeds)")
+
+
+def figure_voice_to_service(v: Judgement, path: Path) -> Path:
+    """Orientation, autonomy, voice and turnover over 10 years, npm vs npg."""
+    ts = v.tables["voice_to_service_timeseries"]
+    panels = [_panel("service_orientation"), _panel("association_autonomy"), _panel("democratic_voice"),
+              ("turnover", "Volunteer turnover\n(% of volunteers quitting per month)")]
+
+    def draw(ax, col):
+        for mode in ("npm", "npg"):
+            sub = ts[(ts["governance_mode"] == mode) & (ts["step"] >= (1 if col == "turnover" else 0))]
+            scale = 100 if col == "turnover" else 1
+            y = sub[col] * scale
+            if col == "turnover":
+                y = smooth(y.reset_index(drop=True), 12)
+            _band(ax, sub["step"] / 12, y, sub[f"{col}_sd"] * scale * (0 if col == "turnover" else 1), COLOURS[mode], MODE_NAMES[mode])
+
+    fig = _four_panels(panels, "Years", draw)
+    return save_figure(fig, path, "From voice to service: associations and volunteers under supplier (NPM) and partner (NPG) governance\n"
+                            "(line: mean over seeds, band: ±1 sd; turnover: 12-month moving average)")
+
+
+def figure_bonding_bridging(v: Judgement, path: Path) -> Path:
+    """Heat maps of E-I index, bridging and bonding capital over pressure x targeting."""
+    plt = pyplot()
+    g = v.tables["bonding_bridging"]
+    panels = [_panel("ei_index"), _panel("bridging_capital"), _panel("bonding_capital")]
+    P = sorted(g["quick_results_pressure"].unique())
+    T = sorted(g["targeting"].unique())
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4.5))
+    for ax, (col, label) in zip(axes, panels, strict=True):
+        M = g.pivot(index="quick_results_pressure", columns="targeting", values=col).loc[P, T].to_numpy(float)
+        im = ax.imshow(M, origin="lower", aspect="auto", cmap="viridis")
+        for i in range(len(P)):
+            for j in range(len(T)):
+                ax.text(j, i, f"{M[i, j]:.2f}", ha="center", va="center", fontsize=7,
+                        color="white" if M[i, j] < np.nanmean(M) else "black")
+        ax.set_xticks(range(len(T)), [f"{x:g}" for x in T])
+        ax.set_yticks(range(len(P)), [f"{x:g}" for x in P])
+        ax.set_xlabel("Targeting (0 group-specific ... 1 inclusive)")
+        ax.set_ylabel("Pressure for quick results (0 to 1)")
+        ax.set_title(label, fontsize=9)
+        fig.colorbar(im, ax=ax, shrink=0.8)
+    return save_figure(fig, path, "Bonding vs bridging: social capital under pressure for quick results x targeting\n"
+                            "(npg, mean of years 9-10 over seeds)")
+
+
+def figure_time_horizon(v: Judgement, path: Path) -> Path:
+    """Service output, synergy, trust and voice over 10 years, npm vs npg, crossing marked."""
+    ts = v.tables["time_horizon_timeseries"]
+    panels = [_panel("service_output"), _panel("synergy"), _panel("trust_municipality"), _panel("democratic_voice")]
+    cross = v.numbers.get("service_output_crossing_month")
+
+    def draw(ax, col):
+        for mode in ("npm", "npg"):
+            sub = ts[ts["governance_mode"] == mode]
+            _band(ax, sub["step"] / 12, sub[col], sub[f"{col}_sd"], COLOURS[mode], MODE_NAMES[mode])
+        if col == "service_output" and cross is not None:
+            ax.axvline(cross / 12, color="black", linestyle=":", linewidth=1)
+            ax.annotate(f" npg ahead from month {cross}", (cross / 12, ax.get_ylim()[0]), fontsize=8, va="bottom")
+
+    fig = _four_panels(panels, "Years", draw, legend_loc="lower right")
+    return save_figure(fig, path, "Time, time, time: supplier (NPM) vs partner (NPG) governance over ten years\n"
+                            "(line: mean over seeds, band: ±1 sd)")
+
