@@ -3,7 +3,7 @@
 :func:`build_report` is what ``samskabelse report`` calls. Its order is the promise it keeps:
 
 1. every input is checked first (the output folder, the experiments folder and its files, the
-   sensitivity file, SALib, the scheduler); a bad one raises :class:`~simulation.errors.InputError`
+   sensitivity file, SALib, the scheduler, the memory the runs need); a bad one raises :class:`~simulation.errors.InputError`
    and nothing has been written or removed;
 2. then the files of an earlier report in the output folder are removed, but only those its own
    manifest lists (a folder that holds no report manifest is refused, whatever it holds);
@@ -27,6 +27,7 @@ from simulation.core.parameters import make_parameters
 from simulation.errors import InputError, display
 from simulation.experiment.executors import make_executor
 from simulation.experiment.files import load_json, provenance, write_json
+from simulation.experiment.memory import check_memory
 from simulation.experiment.scenarios import require_not_empty
 from simulation.experiment.sensitivity import (
     SensitivityResult,
@@ -270,6 +271,8 @@ def build_report(
                              "--resume to reuse its runs if it holds this very experiment.")
 
     with make_executor(workers, scheduler, connect_timeout) as ex:
+        for name, design in designs.items():  # as run_sweep will check it, but before anything is removed
+            check_memory(design.largest_point(), workers=ex.workers, what=f"experiment {name}")
         # 2. only now: clear what the earlier report listed, and say what this one owns
         if old is not None:
             clear_earlier_report(out_dir, old, sweeps=not resume)
