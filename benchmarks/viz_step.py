@@ -38,7 +38,8 @@ def main() -> None:
     args = ap.parse_args()
 
     from simulation.viz import drawing
-    from simulation.viz.settings import BrowserModel, StartSettings
+    from simulation.viz.model import BrowserModel
+    from simulation.viz.settings import StartSettings
 
     settings = StartSettings()
     model = BrowserModel(n_citizens=args.citizens, settings=settings)

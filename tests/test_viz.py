@@ -17,7 +17,8 @@ widgets = pytest.importorskip("ipywidgets")
 import simulation.viz as viz  # noqa: E402
 from simulation.core.parameters import LEVERS, ParameterError, describe  # noqa: E402
 from simulation.viz import drawing, settings, text  # noqa: E402
-from simulation.viz.settings import BrowserModel, StartSettings  # noqa: E402
+from simulation.viz.model import BrowserModel  # noqa: E402
+from simulation.viz.settings import StartSettings  # noqa: E402
 from simulation.viz.state import language, start_settings  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -41,7 +42,7 @@ def model():
 # --- serve ------------------------------------------------------------------------------
 def test_serve_listens_on_loopback_by_default(monkeypatch, capsys):
     calls = []
-    monkeypatch.setattr(viz.subprocess, "call", lambda cmd, env: calls.append((cmd, env)) or 0)
+    monkeypatch.setattr(viz.subprocess, "call", lambda cmd, env, **kw: calls.append((cmd, env)) or 0)
     assert viz.serve() == 0
     out, err = capsys.readouterr()
     assert "http://127.0.0.1:8765/" in out
@@ -55,7 +56,7 @@ def test_serve_listens_on_loopback_by_default(monkeypatch, capsys):
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "::"])
 def test_serve_warns_when_shared_on_a_network(monkeypatch, capsys, host):
-    monkeypatch.setattr(viz.subprocess, "call", lambda cmd, env: 0)
+    monkeypatch.setattr(viz.subprocess, "call", lambda cmd, env, **kw: 0)
     viz.serve(host=host, port=9000)
     out, err = capsys.readouterr()
     assert ":9000/" in out
@@ -294,12 +295,14 @@ def test_language_switch(page):
 
 
 @pytest.mark.skipif(not __import__("pathlib").Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
-def test_sigterm_stops_the_server_and_frees_the_port(tmp_path):
-    """`kill` of `samskabelse viz` (a service manager, a teacher's script) must not leave Solara listening."""
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP", "SIGKILL"])
+def test_the_server_ends_with_the_command_and_frees_the_port(tmp_path, sig):
+    """`kill`, a closed terminal (SIGHUP) or `kill -9` of `samskabelse viz` must not leave Solara listening."""
     import signal
     import socket
     import subprocess
     import time
+    import urllib.request
 
     from tests.conftest import SAMSKABELSE, own_process_group, signal_and_wait_for_group
 
@@ -309,14 +312,15 @@ def test_sigterm_stops_the_server_and_frees_the_port(tmp_path):
     with own_process_group([str(SAMSKABELSE), "viz", "--port", str(port)], cwd=tmp_path,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as proc:
         deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and proc.poll() is None:
+        while True:
+            assert proc.poll() is None, "the command ended before its server answered"
+            assert time.monotonic() < deadline, "the page was not served within 90 s"
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as page:
+                    if page.status == 200:
+                        break
             except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("the server did not start listening")
-        assert signal_and_wait_for_group(proc, signal.SIGTERM) == []
+                time.sleep(0.3)
+        assert signal_and_wait_for_group(proc, getattr(signal, sig), timeout=10) == []
         with pytest.raises(OSError):
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()

@@ -12,7 +12,8 @@ from typing import Any
 from simulation.cli.messages import error, say, stop_signals_as_ctrl_c, wrap
 from simulation.core.parameters import FIELDS, GOVERNANCE_MODES, KINDS, LEVERS, coerce_value, describe, parameter_table_markdown
 from simulation.errors import InputError, ParameterError, display
-from simulation.experiment.files import ensure_output_folder, load_json
+from simulation.experiment.files import check_out_folder, ensure_output_folder, load_json
+from simulation.experiment.memory import check_memory
 from simulation.experiment.runs import RUN_FIGURE, replot_run, run_scenario, summary_table
 from simulation.experiment.scenarios import DEFAULT_SCENARIO, describe_all, parse_assignments, require_not_empty, resolve
 from simulation.experiment.sweeps import replot_sweep
@@ -45,8 +46,7 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 def _check_run_folder(out_dir: Path) -> None:
     """A run may write into a new or empty folder, or over an earlier run's files; nothing else."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(f"--out {display(out_dir)}: is a file, not a folder.")
+    check_out_folder(out_dir)  # not a file, not below one, not inside a sweep's runs/
     if not out_dir.is_dir() or not any(out_dir.iterdir()):
         return
     manifest = out_dir / "manifest.json"
@@ -70,6 +70,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     scen = resolve(args.scenario, overrides(args))
     p = scen.parameters
     out_dir = Path(args.out) if args.out is not None else Path("results") / f"{scen.name}-seed{p.seed}"
+    check_memory(p)  # a world too large for this machine is refused before any folder is made
     _check_run_folder(out_dir)
     ensure_output_folder(out_dir)  # before the run, not after it
     for note in scen.notes:

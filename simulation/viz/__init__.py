@@ -9,13 +9,16 @@ say clearly what is missing instead of failing on import.
 
 from __future__ import annotations
 
+import ctypes
 import importlib.util
 import ipaddress
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 #: The file ``solara run`` serves.
@@ -76,6 +79,35 @@ def server_env(base: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+#: ``prctl`` option: the signal a process gets when its parent dies (Linux, <sys/prctl.h>).
+PR_SET_PDEATHSIG = 1
+
+
+def end_with_this_process() -> Callable[[], None] | None:
+    """A ``preexec_fn`` that makes a child process end when this process dies, however it dies.
+
+    Ctrl-C, ``kill`` and a closed terminal reach ``serve``, which ends the server itself; but
+    nothing runs in a process killed with ``kill -9`` (or by the out-of-memory killer), and its
+    server would go on listening on the port. On Linux the child asks the kernel for SIGKILL
+    when its parent dies (``prctl(PR_SET_PDEATHSIG)``, kept across the ``exec`` of the server).
+    Elsewhere: None (no such call).
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up now: after fork only the call itself runs
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def ask_for_death_signal() -> None:
+        prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
+        if os.getppid() != parent:  # the parent died before the request took effect
+            os._exit(1)
+
+    return ask_for_death_signal
+
+
 def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
     """Serve the page until interrupted; returns the server's exit status.
 
@@ -111,11 +143,12 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
         if host in ("0.0.0.0", "::"):
             print(f"Others open http://{lan_address() or '<this computer’s address>'}:{port}/", flush=True)
     try:
-        # on Ctrl-C (or SIGTERM, which `samskabelse viz` turns into one), subprocess.call ends
-        # the Solara child before re-raising, so nothing is left listening on the port
-        return subprocess.call(solara_command(host, port), env=server_env())
+        # on Ctrl-C (or SIGTERM or SIGHUP, which `samskabelse viz` turns into one), subprocess.call
+        # ends the Solara child before re-raising; after `kill -9` the kernel ends it (see
+        # end_with_this_process), so nothing is left listening on the port
+        return subprocess.call(solara_command(host, port), env=server_env(), preexec_fn=end_with_this_process())
     except KeyboardInterrupt:
         return 0
 
 
-__all__ = ["APP_FILE", "DEFAULT_HOST", "DEFAULT_PORT", "is_loopback", "missing_modules", "serve", "server_env", "solara_command"]
+__all__ = ["APP_FILE", "DEFAULT_HOST", "DEFAULT_PORT", "end_with_this_process", "is_loopback", "missing_modules", "serve", "server_env", "solara_command"]

@@ -14,7 +14,8 @@ from mesa.visualization import SolaraViz
 
 from simulation.core.parameters import describe
 from simulation.viz.components import CSS, LiveLever, MainView, StartSettingsCard
-from simulation.viz.settings import BROWSER_CITIZENS, BrowserModel
+from simulation.viz.model import BrowserModel
+from simulation.viz.settings import BROWSER_CITIZENS
 from simulation.viz.state import language
 from simulation.viz.text import t
 

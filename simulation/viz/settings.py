@@ -1,4 +1,4 @@
-"""What the browser page lets a user choose, and how a choice becomes a model.
+"""What the browser page lets a user choose, and how a choice becomes a model's parameters.
 
 Pure Python: no Solara, no matplotlib, so it is tested and reused without the browser stack.
 
@@ -13,12 +13,10 @@ a user types.
 from __future__ import annotations
 
 import dataclasses
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulation.core.model import CoCreationModel
 from simulation.core.parameters import ParameterError, Parameters, coerce_value, describe, make_parameters
 from simulation.experiment import scenarios
 
@@ -196,42 +194,3 @@ def browser_parameters(settings: StartSettings, seed: Any = 1, n_citizens: Any =
     steps = max(params.steps, BROWSER_MIN_STEPS)
     params, _, notes = settings.resolve(seed=seed_value, steps=steps, **browser_population(citizens))
     return params, notices + notes
-
-
-class BrowserModel(CoCreationModel):
-    """The model as the browser page runs it: start settings, a browser-sized population.
-
-    Mesa's Reset button builds a new model as ``type(model)(**model_params)``, with the seed
-    and population from the "Model Parameters" card; the scenario and levers come from the
-    page's start settings (the session's :data:`simulation.viz.state.start_settings` unless
-    given).
-
-    Args:
-        seed: root seed; a string from a text box is converted, an invalid one replaced by 1
-            with a notice shown on the page.
-        n_citizens: number of citizens; associations and staff scale with it.
-        settings: the start settings; default: those chosen on the page.
-    """
-
-    def __init__(self, seed: Any = 1, n_citizens: Any = BROWSER_CITIZENS, settings: StartSettings | None = None) -> None:
-        if settings is None:
-            from simulation.viz.state import start_settings
-
-            settings = start_settings.value
-        parameters, notices = browser_parameters(settings, seed, n_citizens)
-        #: Held while the model changes, and by the pictures while they read its state: with
-        #: Mesa's "Use Threads" the page draws in one thread while another steps the model.
-        self.lock = threading.RLock()
-        super().__init__(parameters=parameters)
-        self.start_settings = settings
-        self.notices = notices
-
-    def step(self) -> None:
-        """One month, with the state locked against a picture being drawn at the same time."""
-        with self.lock:
-            super().step()
-
-    def set_lever(self, name: str, value: Any) -> None:
-        """Change a lever now (the page's live control), under the model's lock."""
-        with self.lock:
-            super().set_lever(name, value)
