@@ -1,6 +1,6 @@
 """Keep the generated parts of docs/ODD.md true to the code.
 
-The parameter table, the indicator table and the submodel equations in docs/ODD.md are
+The schedule of a month, the parameter table, the indicator table and the submodel equations in docs/ODD.md are
 generated from the declarations and docstrings they describe, between markers
 ``<!-- BEGIN generated:NAME -->`` and ``<!-- END generated:NAME -->``. Rewrite them with
 
@@ -39,6 +39,13 @@ def _submodel_section() -> str:
     return "\n".join(parts)
 
 
+def _schedule_section() -> str:
+    """The month's processes in the order the model runs them: each one's summary line and function."""
+    lines = ["| process | function |", "|---|---|"]
+    lines += [f"| {(inspect.getdoc(p.function) or p.title).splitlines()[0]} | `{p.function.__name__}` |" for p in PROCESSES]
+    return "\n".join(lines) + "\n"
+
+
 def _indicator_section() -> str:
     lines = ["| column | definition | unit | public |", "|---|---|---|---|"]
     lines += [f"| `{r.name}` | {r.definition} | {r.unit_en} | {'yes' if r.public else 'no'} |" for r in INDICATOR_RECORDS]
@@ -47,7 +54,7 @@ def _indicator_section() -> str:
 
 def generated_sections() -> dict[str, str]:
     """The text of each generated section, by marker name."""
-    return {"parameters": parameter_table_markdown(), "indicators": _indicator_section(),
+    return {"schedule": _schedule_section(), "parameters": parameter_table_markdown(), "indicators": _indicator_section(),
             "submodels": _submodel_section()}
 
 

@@ -73,6 +73,12 @@ def test_every_process_appears_with_its_title_and_whole_equation_text():
     assert positions == sorted(positions), "the ODD lists the processes in another order than PROCESSES"
 
 
+def test_the_schedule_lists_the_processes_in_the_order_the_model_runs_them():
+    rows = [line for line in _section(ODD, "schedule").splitlines() if line.startswith("| ") and "`" in line]
+    assert [row.rsplit("`", 2)[1] for row in rows] == [p.function.__name__ for p in PROCESSES]
+    assert [row.split(" ", 2)[1] for row in rows] == [p.title.split(" ", 1)[0] for p in PROCESSES]  # "1.", "1.", "2.", ...
+
+
 def test_every_indicator_has_its_row():
     table = _section(ODD, "indicators")
     for r in INDICATOR_RECORDS:
@@ -91,6 +97,7 @@ def _alter(text: str, section: str, old: str, new: str) -> str:
     ("parameters", "a number from 0.0 to 50.0", "a number from 0.0 to 5.0"),
     ("submodels", "contract_service_pull [supplier] + quick_results_service_pull q", "contract_service_pull [supplier] + 0.3 q"),
     ("indicators", "| `ties` |", "| `tie_count` |"),
+    ("schedule", "| `update_trust` |", "| `update_ties` |"),
 ])
 def test_the_drift_check_reports_an_altered_copy(tmp_path, section, old, new, capsys):
     altered = _alter(ODD, section, old, new)
