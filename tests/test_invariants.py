@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from simulation import CoCreationModel
 from simulation.core.agents import Citizen, Volunteer
 from simulation.core.indicators import INDICATORS
+from simulation.core.parameters import FIELDS
 
 UNIT = [k for k in INDICATORS if k not in ("volunteer_hours", "bonding_capital", "bridging_capital", "ei_index",
                                            "service_output", "civil_output", "synergy", "municipal_output",
@@ -58,3 +59,28 @@ def test_rates_in_range_no_nan_population_conserved(kw):
     assert ((frame[UNIT] >= 0) & (frame[UNIT] <= 1)).all().all()
     assert ((frame["ei_index"] >= -1) & (frame["ei_index"] <= 1)).all()
     assert (frame[["volunteer_hours", "service_output", "civil_output", "synergy"]] >= 0).all().all()
+
+
+#: Every declared mechanism strength and initial condition, drawn over its whole declared range.
+_DECLARED = {name: f for name, f in FIELDS.items() if f.metadata["kind"] in ("behaviour", "population")
+             and not name.startswith("n_") and name not in ("mean_degree",)}
+
+
+def _over_range(f):
+    lo, hi = f.metadata["range"]
+    return st.integers(lo, hi) if f.type in ("int", int) else st.floats(lo, hi)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.sampled_from(sorted(_DECLARED)), st.just(None), min_size=1, max_size=12).flatmap(
+    lambda picked: st.fixed_dictionaries({name: _over_range(_DECLARED[name]) for name in picked})))
+def test_any_declared_strength_or_initial_condition_in_its_range_keeps_levels_in_range(kw):
+    m = CoCreationModel(n_citizens=60, n_associations=4, n_staff=2, steps=6, seed=1, **kw)
+    for _ in range(6):
+        m.step()
+    frame = m.results()
+    assert not frame.isna().any().any()
+    assert ((frame[UNIT] >= 0) & (frame[UNIT] <= 1)).all().all()
+    a = m.world.associations
+    for arr in (a.orientation, a.autonomy, a.openness, a.cooperation, a.understanding, a.partner_trust, m.world.ties.w):
+        assert np.all((arr >= 0) & (arr <= 1))
