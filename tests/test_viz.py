@@ -193,6 +193,25 @@ def test_plots_cover_the_required_indicators():
     assert {"volunteering_rate_vulnerable", "democratic_voice"} <= columns
 
 
+def test_indicators_are_named_by_their_declared_labels_in_both_languages(page):
+    from simulation.core.indicators import INDICATOR_BY_NAME
+    from simulation.core.indicators import label as indicator_label
+
+    named = 0
+    for spec in drawing.PLOTS.values():
+        for s in spec.series:
+            if s.column in INDICATOR_BY_NAME:
+                for lang in ("en", "da"):
+                    assert drawing.series_label(s, lang).startswith(indicator_label(s.column, lang, unit=False))
+                named += 1
+    assert named >= 15
+    chips = [w.unsafe_innerHTML for w in page.find(attributes={"class": "label"}).widgets]
+    assert {"Volunteering rate", "Trust in the municipality", "Synergy"} <= set(chips)
+    language.set("da")
+    chips = [w.unsafe_innerHTML for w in page.find(attributes={"class": "label"}).widgets]
+    assert {"Andel frivillige", "Tillid til kommunen", "Synergi"} <= set(chips)
+
+
 def test_lines_of_one_plot_are_told_apart_by_colour():
     for name, spec in drawing.PLOTS.items():
         colours = [s.colour for s in spec.series]
@@ -271,6 +290,19 @@ def test_start_settings_wait_for_reset(page):
     page.find(v.Btn, children=["Reset"]).widget.click()
     assert _html(page, "0.80")
     assert not page.find(v.Alert, class_="samskabelse-pending").widgets
+
+
+def test_a_5000_digit_seed_gives_a_notice_not_a_traceback(page):
+    seed = "9" * 5000
+    box = page.find(v.TextField, label=f"Seed ({describe('seed')['allowed']})").widget
+    box.v_model = seed
+    box.fire_event("keyup.enter", None)  # what pressing Enter in the box sends
+    page.find(v.Btn, children=["Reset"]).widget.click()
+    (notice,) = [a for a in page.find(v.Alert).widgets if "Seed" in str(a.children)]
+    text = str(notice.children)
+    assert "from 0 to 9223372036854775807" in text and "this run uses seed 1" in text
+    assert seed not in text  # the value is shortened, not echoed in full
+    assert _html(page, "Month 0 of 240 (0.0 years)")  # the page is still there, with a fresh run
 
 
 def test_the_end_of_the_run_is_announced(model):

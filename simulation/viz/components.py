@@ -12,6 +12,7 @@ import markdown
 import solara
 from mesa.visualization.utils import force_update, update_counter
 
+from simulation.core.indicators import label as indicator_label
 from simulation.core.parameters import GOVERNANCE_MODES
 from simulation.viz.drawing import COLOURS, Dashboard, NetworkView
 from simulation.viz.settings import available_scenarios, label, lever_sliders, slider_spec
@@ -81,9 +82,9 @@ def StatusBar(model, counter: int = 0):
             Chip(t(lang, "scenario"), settings.scenario, "samskabelse-scenario")
         Chip(t(lang, "mode"), MODE_LABELS[lang].get(p.governance_mode, p.governance_mode), "samskabelse-mode")
         Chip(t(lang, "steering_now"), _decimal(lang, p.steering_intensity), "samskabelse-steering")
-        Chip(t(lang, "volunteering"), f"{_decimal(lang, 100 * ind['volunteering_rate'], 0)} %", "samskabelse-volunteering")
-        Chip(t(lang, "trust"), _decimal(lang, ind["trust_municipality"]), "samskabelse-trust")
-        Chip(t(lang, "synergy"), _decimal(lang, ind["synergy"]), "samskabelse-synergy")
+        Chip(indicator_label("volunteering_rate", lang, unit=False), f"{_decimal(lang, 100 * ind['volunteering_rate'], 0)} %", "samskabelse-volunteering")
+        Chip(indicator_label("trust_municipality", lang, unit=False), _decimal(lang, ind["trust_municipality"]), "samskabelse-trust")
+        Chip(indicator_label("synergy", lang, unit=False), _decimal(lang, ind["synergy"]), "samskabelse-synergy")
 
 
 @solara.component

@@ -36,6 +36,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 from PIL import Image
 
+from simulation.core.indicators import label as indicator_label
 from simulation.viz.text import LEGEND, t
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
@@ -321,7 +322,7 @@ def lever_changes(model, name: str = "steering_intensity") -> list[tuple[int, fl
 class Series:
     """One line of a plot: an indicator column (or a function of the model) and its style."""
 
-    label: str  # key into text.STRINGS
+    label: str | None  # key into text.STRINGS; None: the indicator's own label (see series_label)
     column: str | None = None  # DataCollector column; None: use ``values``
     colour: str = "#333333"
     lw: float = 1.6
@@ -356,46 +357,63 @@ X_CHUNK = 60
 PLOTS: dict[str, PlotSpec] = {
     "volunteering": PlotSpec(
         "p_volunteering",
-        (Series("rate", "volunteering_rate", COLOURS["volunteer"], 2.4, scale=100.0),
-         Series("rate_vulnerable", "volunteering_rate_vulnerable", "#6a3d9a", 1.4, "-.", scale=100.0),
-         Series("hours", "volunteer_hours", "#555555", 1.3, "--", right=True)),
+        (Series(None, "volunteering_rate", COLOURS["volunteer"], 2.4, scale=100.0),
+         Series(None, "volunteering_rate_vulnerable", "#6a3d9a", 1.4, "-.", scale=100.0),
+         Series(None, "volunteer_hours", "#555555", 1.3, "--", right=True)),
         ylim=(0, 100), ylabel="rate_axis", label_lever_changes=True,
     ),
     "trust": PlotSpec(
         "p_trust",
-        (Series("trust_municipality", "trust_municipality", COLOURS["association"], 2.2),
-         Series("generalised_trust", "generalised_trust", "#555555", 1.3, "--")),
+        (Series(None, "trust_municipality", COLOURS["association"], 2.2),
+         Series(None, "generalised_trust", "#555555", 1.3, "--")),
         ylim=(0, 1),
     ),
     "capital": PlotSpec(
         "p_capital",
-        (Series("bonding", "bonding_capital", "#666666", 2.0),
-         Series("bridging", "bridging_capital", COLOURS["bridging"], 2.2),
-         Series("ei", "ei_index", "#111111", 1.6, ":", right=True)),
+        (Series(None, "bonding_capital", "#666666", 2.0),
+         Series(None, "bridging_capital", COLOURS["bridging"], 2.2),
+         Series(None, "ei_index", "#111111", 1.6, ":", right=True)),
         ylabel="tie_weight", ylim_right=(-1, 1),
     ),
     "synergy": PlotSpec(
         "p_synergy",
-        (Series("service_output", "service_output", COLOURS["association"], 1.6),
-         Series("civil_output", "civil_output", COLOURS["volunteer"], 1.6),
-         Series("synergy_line", "synergy", "#CC79A7", 2.4, right=True)),
+        (Series(None, "service_output", COLOURS["association"], 1.6),
+         Series(None, "civil_output", COLOURS["volunteer"], 1.6),
+         Series(None, "synergy", "#CC79A7", 2.4, right=True)),
         ylabel="per_citizen",
     ),
     "orientation": PlotSpec(
         "p_orientation",
-        (Series("orientation", "service_orientation", COLOURS["association"], 2.2),
-         Series("autonomy", "association_autonomy", "#56B4E9", 1.3, "--"),
-         Series("democratic_voice", "democratic_voice", "#009E73", 1.6, ":")),
+        (Series(None, "service_orientation", COLOURS["association"], 2.2),
+         Series(None, "association_autonomy", "#56B4E9", 1.3, "--"),
+         Series(None, "democratic_voice", "#009E73", 1.6, ":")),
         ylim=(0, 1), voice_service_ticks=True,
     ),
     "steering": PlotSpec(
         "p_steering",
         (Series("steering", None, COLOURS["staff"], 2.2, values=_steering_values, drawstyle="steps-post"),
-         Series("staff_control", "staff_control", "#7f2704", 1.3, "--"),
-         Series("staff_threat", "staff_threat", "#999999", 1.3, ":")),
+         Series(None, "staff_control", "#7f2704", 1.3, "--"),
+         Series(None, "staff_threat", "#999999", 1.3, ":")),
         ylim=(0, 1),
     ),
 }
+
+
+def series_label(series: Series, lang: str = "en") -> str:
+    """A line's legend entry, in ``lang``.
+
+    An indicator's line is named by its declared label (:mod:`simulation.core.indicators`: one
+    source for the plots, the report and the page), marked when it is in percent or on the
+    right-hand axis; any other line by the page's own text.
+    """
+    if series.label is not None:
+        return t(lang, series.label)
+    text = indicator_label(series.column, lang, unit=False)
+    if series.scale == 100.0:
+        text += " (%)"
+    if series.right:
+        text += f" {t(lang, 'right_axis')}"
+    return text
 
 
 def series_values(model, series: Series, frame=None) -> np.ndarray:
@@ -448,7 +466,7 @@ class Dashboard:
         for s in spec.series:
             target = right if s.right else ax
             # a dot marks the latest value, so even month 0 shows something
-            (line,) = target.plot([], [], color=s.colour, lw=s.lw, ls=s.ls, drawstyle=s.drawstyle, label=t(lang, s.label),
+            (line,) = target.plot([], [], color=s.colour, lw=s.lw, ls=s.ls, drawstyle=s.drawstyle, label=series_label(s, lang),
                                   marker="o", markersize=3.5, markevery=[-1], animated=True)
             lines.append((s, line, target))
         ax.set_title(t(lang, spec.title), fontsize=12, loc="left", fontweight="bold")

@@ -174,9 +174,8 @@ def parse_seed(seed: Any) -> tuple[int, str | None]:
     """A seed from a text box: ``(seed, None)``, or ``(1, message)`` when it is not valid."""
     try:
         return coerce_value("seed", seed), None
-    except ParameterError:
-        allowed = describe("seed")["allowed"]
-        return 1, f"Seed {seed!r} is not {allowed}; this run uses seed 1."
+    except ParameterError as err:  # its text names the range and never echoes thousands of digits
+        return 1, f"Seed: {err}; this run uses seed 1."
 
 
 def browser_parameters(settings: StartSettings, seed: Any = 1, n_citizens: Any = BROWSER_CITIZENS) -> tuple[Parameters, list[str]]:
