@@ -93,9 +93,9 @@ def _alter(text: str, section: str, old: str, new: str) -> str:
 
 
 @pytest.mark.parametrize(("section", "old", "new"), [
-    ("parameters", "| `quick_results_service_pull` | behaviour | 0.3 |", "| `quick_results_service_pull` | behaviour | 0.4 |"),
+    ("parameters", "| `contract_funding` | behaviour | 1.0 |", "| `contract_funding` | behaviour | 2.0 |"),
     ("parameters", "a number from 0.0 to 50.0", "a number from 0.0 to 5.0"),
-    ("submodels", "contract_service_pull [supplier] + quick_results_service_pull q", "contract_service_pull [supplier] + 0.3 q"),
+    ("submodels", "o* = (1 - d_a) pibar_a + d_a", "o* = o_own + (1 - o_own) min(1, 0.7 [supplier] + 0.3 q)"),
     ("indicators", "| `ties` |", "| `tie_count` |"),
     ("schedule", "| `update_trust` |", "| `update_ties` |"),
 ])

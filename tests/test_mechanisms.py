@@ -31,8 +31,16 @@ def test_steering_above_tolerance_crowds_out_motivation_and_hours(indicator):
 
 
 def test_steering_below_tolerance_does_no_harm_to_motivation():
-    light, none = mean_of("mean_motivation", steering_intensity=0.3), mean_of("mean_motivation", steering_intensity=0.0)
+    # without its recognition side, control below the tolerance leaves motivation as it is
+    kw = {"recognition_weight": 0.0}
+    light, none = mean_of("mean_motivation", steering_intensity=0.2, **kw), mean_of("mean_motivation", steering_intensity=0.0, **kw)
     assert light == pytest.approx(none, rel=0.03)
+
+
+def test_light_steering_is_felt_as_recognition_and_crowds_motivation_in():
+    """Direction, infrastructure and legitimacy are felt as support (Frey & Jegen 2001): light steering raises motivation."""
+    light, none = mean_of("mean_motivation", steering_intensity=0.2), mean_of("mean_motivation", steering_intensity=0.0)
+    assert light > none * 1.02
 
 
 def test_coordination_raises_what_an_hour_achieves_with_diminishing_returns():
@@ -54,7 +62,8 @@ def _trust_response(side):
     but a different starting trust; the month's change is fitted as rate * (level - trust)
     separately where trust rose (side > 0) and where it fell (side < 0).
     """
-    m = CoCreationModel(**BASE, initial_volunteering=0.0, trust_diffusion=0.0, seed=1)
+    # everyone engages alike and fully, so the month's change shows the learning rule alone
+    m = CoCreationModel(**BASE, initial_volunteering=0.0, trust_diffusion=0.0, trust_engagement=0.0, contact_rate=1.0, seed=1)
     c = m.world.citizens
     start = np.linspace(0.0, 1.0, c.n)
     c.needs_met[:] = 0.6
@@ -79,6 +88,24 @@ def test_trust_moves_toward_experience_and_falls_faster_than_it_rises():
     assert rate_down / rate_up == pytest.approx(p.trust_loss_ratio, rel=1e-9)
 
 
+def test_the_distrustful_engage_less_and_so_learn_less_of_the_municipality():
+    """The trust trap (Denrell 2005): the same gap to experience moves a trusting citizen's trust more than a distrustful one's."""
+    def learning(trust, **kw):
+        # no volunteers, no contacts' pull, experience = own service alone = 1: everyone would rise toward 1
+        m = CoCreationModel(**BASE, initial_volunteering=0.0, trust_diffusion=0.0, trust_anchor_weight=0.0,
+                            own_service_experience_weight=1.0, seed=1, **kw)
+        c = m.world.citizens
+        c.needs_met[:] = 1.0
+        c.trust_municipality[:] = trust
+        sm.update_trust(m.world, m.p)
+        return float((c.trust_municipality - trust).mean()) / (1.0 - trust)  # the share of the gap closed
+
+    # relative to the gap, a distrustful citizen (0.2) learns far less than a trusting one (0.8)...
+    assert learning(0.2) < 0.3 * learning(0.8)
+    # ...and with engagement independent of trust (the trap switched off) the two learn alike
+    assert learning(0.2, trust_engagement=0.0) == pytest.approx(learning(0.8, trust_engagement=0.0), rel=0.05)
+
+
 def test_better_experience_raises_trust_and_worse_lowers_it():
     def trust_after(needs_met):
         m = CoCreationModel(**BASE, initial_volunteering=0.0, trust_diffusion=0.0, seed=1)
@@ -94,7 +121,8 @@ def test_being_asked_raises_recruitment_and_is_recorded_as_the_channel():
     def joined(asks):
         total, shares = 0.0, []
         for seed in SEEDS:
-            m = CoCreationModel(**BASE, steps=12, seed=seed, asks_per_volunteer=asks, outreach_per_member=0.0)
+            m = CoCreationModel(**BASE, steps=12, seed=seed, asks_per_volunteer=asks, outreach_per_member=0.0,
+                                outreach_per_association=0.0)
             for _ in range(12):
                 m.step()
             total += m.results()["joined"].sum()

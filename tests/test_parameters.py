@@ -102,8 +102,7 @@ def test_set_lever_during_a_run_is_validated():
 #: Numbers that were written into the equations and the initial state before they were declared (issue 9).
 FORMER_CONSTANTS = {
     "facilitation_skill_weight": 0.5, "experience_sensitivity": 0.5, "own_service_experience_weight": 0.5,
-    "quick_results_service_pull": 0.3, "control_autonomy_loss": 0.5, "partnership_autonomy_shield": 0.5,
-    "quick_results_narrowing": 0.5, "cooperation_ceiling": 0.8, "understanding_facilitation_weight": 0.3,
+    "control_autonomy_loss": 0.5, "partnership_autonomy_shield": 0.5, "cooperation_ceiling": 0.8, "understanding_facilitation_weight": 0.3,
     "understanding_sense_making_weight": 0.3, "understanding_coordination_weight": 0.2,
     "understanding_partnership_weight": 0.2, "understanding_cooperation_weight": 0.4,
     "initial_volunteer_selectivity": 4.0, "initial_months_active": 12,
@@ -120,7 +119,8 @@ def _state_after(months, **kw):
     W = m.world
     parts = [W.citizens.trust_municipality, W.citizens.motivation, W.citizens.months_active, W.citizens.needs_met,
              W.associations.orientation, W.associations.autonomy, W.associations.openness, W.associations.cooperation,
-             W.associations.understanding, W.associations.partner_trust, W.staff.control, W.citizens.volunteer, W.ties.w]
+             W.associations.understanding, W.associations.partner_trust, W.staff.control, W.citizens.volunteer, W.ties.w,
+             W.citizens.generalised_trust, W.citizens.frame, W.citizens.association]
     return [np.asarray(x, dtype=float).copy() for x in parts]
 
 
@@ -138,11 +138,40 @@ def test_former_constants_keep_their_value_and_reach_the_equations(name, value):
     assert any(not np.array_equal(a, b) for a, b in zip(base, changed, strict=True)), f"{name} = {other} changed nothing"
 
 
-def test_the_openness_rule_is_one_function_for_the_start_and_the_drift():
-    m = CoCreationModel(n_citizens=60, targeting=0.8, quick_results_pressure=0.5, quick_results_narrowing=0.25, seed=1)
-    assert m.world.associations.openness == pytest.approx(0.8 * (1 - 0.25 * 0.5))
-    m.step()  # at its target already: the drift leaves it there
-    assert m.world.associations.openness == pytest.approx(0.8 * (1 - 0.25 * 0.5))
+#: Model 2's feedbacks (docs/ODD.md, section 4): each is a declared parameter that reaches its equation.
+MODEL2_PARAMETERS = (
+    "societal_trust", "service_preference", "service_preference_spread", "recognition_weight", "frame_rate", "frame_unlearning",
+    "frame_weight", "contact_rate", "trust_engagement", "engagement_midpoint", "engagement_steepness", "municipal_trust_readiness",
+    "norm_weight", "norm_reference", "trust_anchor_weight", "bridging_trust_weight", "bridging_reference",
+    "outreach_per_association", "outgroup_join_penalty", "yield_selection", "contract_funding", "orientation_adjustment", "fit_weight",
+)
+
+
+@pytest.mark.parametrize("name", MODEL2_PARAMETERS)
+def test_model2_parameters_reach_their_equations(name):
+    """Setting any of model 2's parameters to the far end of its range changes a supplier-governed run."""
+    f = FIELDS[name]
+    lo, hi = f.metadata["range"]
+    other = hi if f.default != hi else lo
+    kw = {"governance_mode": "npm", "steering_intensity": 0.8}  # a supplier contract, pressure and control above tolerance
+    base, changed = _state_after(12, **kw), _state_after(12, **kw, **{name: other})
+    assert any(not np.array_equal(a, b) for a, b in zip(base, changed, strict=True)), f"{name} = {other} changed nothing"
+
+
+def test_openness_is_the_mix_of_the_members_from_the_start_on():
+    from simulation.core.state import member_mix
+
+    m = CoCreationModel(n_citizens=200, n_associations=8, targeting=1.0, seed=1)
+    for month in range(2):
+        c, a = m.world.citizens, m.world.associations
+        vol = np.flatnonzero(c.volunteer)
+        mix, _ = member_mix(c.group[vol], c.association[vol], a.group, a.n, m.p.n_groups)
+        if month == 0:  # the start is the initial members' mix (everyone in an association of their own group)
+            assert a.openness == pytest.approx(mix) and mix.max() == 0.0
+        m.step()
+    for _ in range(60):
+        m.step()
+    assert m.world.associations.openness.mean() > 0.1  # inclusive outreach mixes the members, and openness follows
 
 
 # --- the Python API refuses bad input with ParameterError, and says what is allowed (issue 13, items 5 and 10) ---

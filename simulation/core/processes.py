@@ -29,7 +29,7 @@ from simulation.core.state import (
     RELATIONS,
     World,
     clip01,
-    openness_target,
+    member_mix,
     readiness,
 )
 
@@ -108,9 +108,12 @@ def perceive_steering(W: World, p: Parameters) -> None:
     Staff control        c_s = 1 - (1 - s)(1 - quick_results_control * q)(1 - threat_control_weight * threat_s)
     Perceived control    kappa_a = min(1, x_a c_s(a) + contract_control * [supplier])
                                    * (1 - b * autonomy_a) * (1 - b * partner_trust_a)
-    Perceived support    sigma_a = f * ((1 - w_skill) + w_skill * skill_s(a)) * (1 - kappa_a)
-                         (support given under heavy control is felt as control, not support)
-    Coordination         e = 1 + coordination_gain * (1 - exp(-s / s0))
+    Coordination         coord = 1 - exp(-s / s0)    (diminishing returns),  e = 1 + coordination_gain * coord
+    Perceived support    sigma_a = min(1, f * ((1 - w_skill) + w_skill * skill_s(a)) + recognition_weight * coord)
+                                   * (1 - kappa_a)
+                         (direction, infrastructure and legitimacy are felt as recognition: the
+                         crowding-in side of steering; support given under heavy control is felt
+                         as control, not support)
 
     Steering is both coordination (e, the rising side of the inverted U) and control
     (kappa, felt as distrust above a tolerance). b is ``control_buffering``; x_a is
@@ -126,18 +129,28 @@ def perceive_steering(W: World, p: Parameters) -> None:
     b = p.control_buffering
     a.control_felt = exerted * (1.0 - b * a.autonomy) * (1.0 - b * a.partner_trust)
     w_skill = p.facilitation_skill_weight
-    a.support_felt = p.facilitation * ((1.0 - w_skill) + w_skill * st.facilitation_skill[a.staff]) * (1.0 - a.control_felt)
     mu.coordination = coordination(p.steering_intensity, p)
     mu.effectiveness = 1.0 + p.coordination_gain * mu.coordination
+    offered = p.facilitation * ((1.0 - w_skill) + w_skill * st.facilitation_skill[a.staff]) + p.recognition_weight * mu.coordination
+    a.support_felt = np.minimum(1.0, offered) * (1.0 - a.control_felt)
 
 
 def crowd_motivation(W: World, p: Parameters) -> None:
-    """3. Motivation crowding in and out (Frey & Jegen 2001), with a resting point.
+    """3. Motivation crowding in and out (Frey & Jegen 2001), with a resting point and a frame.
 
     Volunteers:  dm = a_in * sigma * t * (1 - m)
                       - a_out * (1 + rho * asked) * max(0, kappa - kappa*) * m
-                      + d_v * (m0 - m)
-    Others:      dm = d_c * (m0 - m)
+                      + d_v * (rest_i - m)
+    Others:      dm = d_c * (rest_i - m)
+    Resting point      rest_i = m0_i (1 - frame_weight * phi_i) (1 - fit_weight |pi_i - o_a| [volunteer of a])
+    Frame (volunteers) dphi = frame_rate * max(0, kappa - kappa*) (1 - phi) - frame_unlearning * sigma * phi
+
+    The transactional frame phi (Gneezy & Rustichini 2000) is built by control above the
+    tolerance and unlearned only through support while volunteering; it does not fade by
+    itself, so it stays with those who quit and keeps their motivation low. A volunteer whose
+    preference pi for service over voice work differs from the association's orientation o
+    rests lower (fit): the turnover that makes who stays and who joins follow what an
+    association does.
 
     Crowding out is proportional to m, so it hits the highly motivated harder, and is
     stronger (factor 1 + rho) for volunteers who joined because they were asked, by a contact
@@ -148,16 +161,21 @@ def crowd_motivation(W: World, p: Parameters) -> None:
     c, a = W.citizens, W.associations
     vol = c.volunteer
     m = c.motivation
-    drift = np.where(vol, p.motivation_drift_volunteer, p.motivation_drift_citizen) * (c.baseline_motivation - m)
     idx = np.flatnonzero(vol)
     aa = c.association[idx]
     kappa, sigma = a.control_felt[aa], a.support_felt[aa]
+    rest = c.baseline_motivation * (1.0 - p.frame_weight * c.frame)
+    rest[idx] *= 1.0 - p.fit_weight * np.abs(c.service_preference[idx] - a.orientation[aa])
+    drift = np.where(vol, p.motivation_drift_volunteer, p.motivation_drift_citizen) * (rest - m)
     personal = 1.0 + p.personal_relation_crowding * (c.channel[idx] == CHANNEL_ASKED)
     dm = drift
     dm[idx] += p.crowding_in_rate * sigma * c.trust_municipality[idx] * (1.0 - m[idx]) - p.crowding_out_rate * personal * np.maximum(
         0.0, kappa - p.control_tolerance
     ) * m[idx]
     c.motivation = clip01(m + dm)
+    phi = c.frame[idx]
+    c.frame[idx] = clip01(phi + p.frame_rate * np.maximum(0.0, kappa - p.control_tolerance) * (1.0 - phi)
+                          - p.frame_unlearning * sigma * phi)
 
 
 def give_hours(W: World, p: Parameters) -> np.ndarray:
@@ -210,29 +228,48 @@ def end_volunteering(W: World, who: np.ndarray) -> None:
 
 
 def join_probability(r: np.ndarray, p: Parameters) -> np.ndarray:
-    """Logistic readiness to join: ``1 / (1 + exp(-k (r - r0)))`` with r = (m + g) / 2 (see :func:`readiness`)."""
+    """Logistic readiness to join: ``1 / (1 + exp(-k (r - r0)))`` with r the readiness of :func:`readiness`."""
     return 1.0 / (1.0 + np.exp(-p.join_readiness_steepness * (r - p.join_readiness_midpoint)))
+
+
+def expected_join(who: np.ndarray, assoc: np.ndarray, ready: np.ndarray, W: World, p: Parameters) -> np.ndarray:
+    """How likely citizen ``who`` is to join association ``assoc`` when asked, before tie strength.
+
+    E_ja = L(r_j) (1 - vulnerable_barrier [vulnerable_j] (1 - openness_a))
+                  (1 - outgroup_join_penalty [g_j != g_a]) (1 - fit_weight |pi_j - o_a|)
+
+    L(r_j) is ``ready[who]``; openness_a the mix of a's members (:func:`member_mix`), so a
+    mixed association welcomes the vulnerable and other groups more easily.
+    """
+    c, a = W.citizens, W.associations
+    barrier = p.vulnerable_barrier * c.vulnerable[who] * (1.0 - a.openness[assoc])
+    distance = p.outgroup_join_penalty * (c.group[who] != a.group[assoc])
+    misfit = p.fit_weight * np.abs(c.service_preference[who] - a.orientation[assoc])
+    return ready[who] * (1.0 - barrier) * (1.0 - distance) * (1.0 - misfit)
 
 
 def recruit_by_asking(W: World, p: Parameters, rng: np.random.Generator) -> None:
     """5. Recruitment: being asked through ties and by outreach, and own initiative.
 
     Each volunteer asks each contact j with probability asks_per_volunteer / degree_i;
-    each association makes Poisson(outreach_per_member * members) outreach asks, to a
-    random citizen of any group with probability openness_a, else of its own group. An
-    asked citizen joins the asker's association with probability
+    each association makes Poisson(outreach_per_association + outreach_per_member * members)
+    outreach asks, to a random citizen of any group with probability targeting, else of its
+    own group. Under pressure for quick results an outreach ask, with probability
+    yield_selection * q, weighs a second candidate from its own group and asks whichever is
+    likelier to join (cream-skimming: similar, ready, not vulnerable). An asked citizen joins
+    the asker's association with probability
 
-        P = join_probability * w_ij * L(r_j) * (1 - vulnerable_barrier * vulnerable_j * (1 - openness_a))
+        P = join_probability * w_ij * E_ja,   E_ja as in :func:`expected_join`
 
-    (w_ij = 1 for outreach), L the logistic readiness of :func:`join_probability`. A
-    non-volunteer also joins on own initiative with probability self_join_rate * L(r_j),
-    an association of its own group. The channel (asked / own initiative) is recorded.
+    (w_ij = 1 for outreach). A non-volunteer also joins on own initiative with probability
+    self_join_rate * L(r_j), an association of its own group. The channel (asked / own
+    initiative) is recorded. Readiness r_j includes the descriptive norm among j's contacts
+    (:func:`readiness`), so joining is conditional cooperation.
     """
     c, a, T, mu = W.citizens, W.associations, W.ties, W.municipality
     n = c.n
     vol = c.volunteer
-    ready = join_probability(readiness(c.motivation, c.generalised_trust), p)
-    barrier = p.vulnerable_barrier * c.vulnerable
+    ready = join_probability(readiness(c.motivation, c.generalised_trust, c.trust_municipality, c.peer_volunteering, p), p)
 
     # asks along ties, in both directions of every tie
     deg = np.maximum(T.degree(), 1)
@@ -248,20 +285,25 @@ def recruit_by_asking(W: World, p: Parameters, rng: np.random.Generator) -> None
     ask_assoc = c.association[asker]
 
     # outreach asks by associations
-    n_out = rng.poisson(p.outreach_per_member * a.members)
+    n_out = rng.poisson(p.outreach_per_association + p.outreach_per_member * a.members)
     out_assoc = np.repeat(np.arange(a.n), n_out)
-    wide = rng.random(len(out_assoc)) < a.openness[out_assoc]
+    wide = rng.random(len(out_assoc)) < p.targeting
     out_target = np.empty(len(out_assoc), dtype=np.int64)
     out_target[wide] = rng.integers(0, n, int(wide.sum()))
     narrow = ~wide
     out_target[narrow] = c.by_group.draw(a.group[out_assoc[narrow]], rng)
+    # quick results: weigh a second, own-group candidate and ask the likelier recruit
+    second = c.by_group.draw(a.group[out_assoc], rng)
+    weighs = rng.random(len(out_assoc)) < p.yield_selection * p.quick_results_pressure
+    likelier = expected_join(second, out_assoc, ready, W, p) > expected_join(out_target, out_assoc, ready, W, p)
+    out_target = np.where(weighs & likelier, second, out_target)
     keep = ~vol[out_target]
     out_assoc, out_target = out_assoc[keep], out_target[keep]
 
     target = np.concatenate((asked, out_target))
     assoc = np.concatenate((ask_assoc, out_assoc))
     strength = np.concatenate((w, np.ones(len(out_target))))
-    p_join = p.join_probability * strength * ready[target] * (1.0 - barrier[target] * (1.0 - a.openness[assoc]))
+    p_join = p.join_probability * strength * expected_join(target, assoc, ready, W, p)
     success = rng.random(len(target)) < p_join
     target, assoc = target[success], assoc[success]
     # a citizen asked successfully more than once joins the first asker's association
@@ -318,32 +360,43 @@ def update_ties(W: World, p: Parameters, rng: np.random.Generator) -> None:
 
 
 def update_trust(W: World, p: Parameters) -> None:
-    """7. Trust: asymmetric learning from experience, slow diffusion over ties.
+    """7. Trust: learning from experience as far as one engages, diffusion over ties, a societal anchor.
 
     Experience      x_i = clip(0.5 + e (sigma_a - kappa_a))  for a volunteer of association a
-                    x_i = w_own needs_met_i + (1 - w_own) clip(0.5 + e (mean sigma - mean kappa))
-                                                                 for other citizens (own service,
-                                                                 and the municipality's stance
-                                                                 toward civil society as heard)
-                    e = experience_sensitivity, w_own = own_service_experience_weight; 0.5 is neutral
+                    x_i = w_a T + (1 - w_a) (w_own needs_met_i + (1 - w_own) clip(0.5 + e (mean sigma - mean kappa)))
+                                    for other citizens: what a society with trust condition T
+                                    (societal_trust) hears of its institutions, own service, and
+                                    the municipality's stance toward civil society as heard
+                    e = experience_sensitivity, w_own = own_service_experience_weight,
+                    w_a = trust_anchor_weight; 0.5 is neutral
+    Engagement      eps_i = 1 for volunteers
+                    eps_i = contact_rate ((1 - w_e) + w_e / (1 + exp(-k_e (t_i - t_e))))  for others
+                    (w_e = trust_engagement, k_e, t_e engagement steepness and midpoint): those who
+                    distrust the municipality avoid it and so learn little of it (the trust trap,
+                    Denrell 2005)
     Trust in the municipality:
-                    dt = r (x - t)        if x >= t
-                    dt = min(1, L r) (x - t)   if x <  t (L = trust_loss_ratio; Slovic 1993)
+                    dt = eps_i r (x - t)            if x >= t
+                    dt = min(1, eps_i L r) (x - t)  if x <  t (L = trust_loss_ratio; Slovic 1993)
                     t += d (tbar_i - t),  tbar_i the tie-weighted mean of contacts' trust
-    Generalised trust (much slower; Bekkers 2012):
-                    g* = g_floor + (1 - g_floor) min(1, (vol_i + vbar_i) / 2 / v_ref)
-                    dg = r_g (g* - g),    vbar_i the tie-weighted share of contacts volunteering
+    Generalised trust (much slower; Bekkers 2012; Putnam 2000):
+                    activity_i = min(1, (vol_i + vbar_i) / 2 / v_ref)      vbar_i: share of contacts volunteering
+                    bridging_i = min(1, b_i / b_ref)                      b_i: share of tie weight across groups
+                    g* = w_a T + (1 - w_a) (g_floor + (1 - g_floor) ((1 - w_b) activity_i + w_b bridging_i))
+                    dg = r_g (g* - g)           w_b = bridging_trust_weight
     Partner trust between association a and its staff contact, asymmetric as above:
                     x_a = clip(0.5 + e (sigma_a - kappa_a) + partnership_trust_bonus [partnership])
+    vbar_i and b_i are kept for next month's readiness (the descriptive norm).
     """
     c, a, T = W.citizens, W.associations, W.ties
     vol = c.volunteer
     stance = float(experience(a.support_felt.mean() - a.control_felt.mean(), p))
-    w_own = p.own_service_experience_weight
-    x = w_own * c.needs_met + (1.0 - w_own) * stance
+    w_own, w_a = p.own_service_experience_weight, p.trust_anchor_weight
+    x = w_a * p.societal_trust + (1.0 - w_a) * (w_own * c.needs_met + (1.0 - w_own) * stance)
     aa = c.association[vol]
     x[vol] = experience(a.support_felt[aa] - a.control_felt[aa], p)
-    c.trust_municipality = _asymmetric_step(c.trust_municipality, x, p.trust_gain_rate, p.trust_loss_ratio)
+    avoids = 1.0 / (1.0 + np.exp(-p.engagement_steepness * (c.trust_municipality - p.engagement_midpoint)))
+    engagement = np.where(vol, 1.0, p.contact_rate * ((1.0 - p.trust_engagement) + p.trust_engagement * avoids))
+    c.trust_municipality = _asymmetric_step(c.trust_municipality, x, p.trust_gain_rate * engagement, p.trust_loss_ratio)
     # one pass over the ties: contacts' trust, contacts' volunteering, tie strength
     sums = T.neighbour_sum(np.column_stack((c.trust_municipality, vol, np.ones(c.n))))
     strength = sums[:, 2]
@@ -352,8 +405,15 @@ def update_trust(W: World, p: Parameters) -> None:
     tbar = np.where(has, sums[:, 0] / safe, c.trust_municipality)
     c.trust_municipality = clip01(c.trust_municipality + p.trust_diffusion * (tbar - c.trust_municipality))
     vbar = np.where(has, sums[:, 1] / safe, 0.0)
-    exposure = np.minimum(1.0, 0.5 * (vol + vbar) / p.volunteering_reference)
-    g_target = p.generalised_trust_floor + (1.0 - p.generalised_trust_floor) * exposure
+    cross = T.crossing_index(c.group)  # bridging ties
+    across = np.bincount(T.u[cross], T.w[cross], minlength=c.n) + np.bincount(T.v[cross], T.w[cross], minlength=c.n)
+    c.peer_volunteering = vbar
+    c.bridging_share = np.where(has, across / safe, 0.0)
+    activity = np.minimum(1.0, 0.5 * (vol + vbar) / p.volunteering_reference)
+    bridging = np.minimum(1.0, c.bridging_share / p.bridging_reference)
+    w_b = p.bridging_trust_weight
+    lived = p.generalised_trust_floor + (1.0 - p.generalised_trust_floor) * ((1.0 - w_b) * activity + w_b * bridging)
+    g_target = w_a * p.societal_trust + (1.0 - w_a) * lived
     c.generalised_trust = clip01(c.generalised_trust + p.generalised_trust_rate * (g_target - c.generalised_trust))
     x_a = experience(a.support_felt - a.control_felt, p, bonus=p.partnership_trust_bonus * (a.relation == PARTNERSHIP))
     a.partner_trust = _asymmetric_step(a.partner_trust, x_a, p.partner_trust_rate, p.trust_loss_ratio)
@@ -367,9 +427,9 @@ def experience(balance, p: Parameters, bonus=0.0):
     return clip01(0.5 + p.experience_sensitivity * balance + bonus)
 
 
-def _asymmetric_step(level: np.ndarray, experience: np.ndarray, rate: float, loss_ratio: float) -> np.ndarray:
-    """Move ``level`` toward ``experience``: at ``rate`` when rising, ``loss_ratio`` times faster when falling."""
-    r = np.where(experience >= level, rate, min(1.0, rate * loss_ratio))
+def _asymmetric_step(level: np.ndarray, experience: np.ndarray, rate, loss_ratio: float) -> np.ndarray:
+    """Move ``level`` toward ``experience``: at ``rate`` (a number or one per row) when rising, ``loss_ratio`` times faster when falling."""
+    r = np.where(experience >= level, rate, np.minimum(1.0, np.multiply(rate, loss_ratio)))
     return clip01(level + r * (experience - level))
 
 
@@ -399,30 +459,42 @@ def update_staff_threat(W: World, p: Parameters) -> None:
 
 
 def drift_associations(W: World, p: Parameters) -> None:
-    """9. Associations drift: voice to service, autonomy, openness, cooperation, understanding.
+    """9. Associations: resource dependence and members set the orientation; autonomy, openness, cooperation, understanding drift.
 
-    Orientation    o* = o_own + (1 - o_own) min(1, contract_service_pull [supplier] + quick_results_service_pull q)
+    Dependence     d_a = K_a / (K_a + M_a),  K_a = contract_funding [supplier] o_a (a supplier contract
+                   pays for service delivered), M_a = members_a / mean members (what members bring)
+    Orientation    o* = (1 - d_a) pibar_a + d_a,  pibar_a the mean preference of a's members for
+                   service over voice work (o_own while it has none): resource dependence (Pfeffer &
+                   Salancik 1978) and member turnover (who stays and who joins follows the fit, step 3
+                   and 5), not a pull written into the target
+                   do = orientation_adjustment (o* - o)
     Autonomy       a* = a_own (1 - control_autonomy_loss kappa_a (1 - partnership_autonomy_shield [partnership]))
-    Openness       open* = targeting (1 - quick_results_narrowing q)      (quick results favour similar recruits)
+    Openness       open* = mix_a, how far a's members come from other groups (:func:`member_mix`)
     Cooperation    coop* = cooperation_ceiling (1 - contract_competition [relation != none])
-    Each moves as x += association_drift_rate (x* - x).
+    Autonomy, openness and cooperation move as x += association_drift_rate (x* - x).
     Understanding  u* = (w_f f + w_sm sense_making + w_c coordination(s) + w_p [partnership])
                         * ((1 - w_coop) + w_coop coop)
                    du = understanding_rate (u* - u)       (time, time, time)
     w_f, w_sm, w_c, w_p, w_coop are understanding_facilitation_weight, understanding_sense_making_weight,
     understanding_coordination_weight, understanding_partnership_weight, understanding_cooperation_weight.
     """
-    a = W.associations
+    a, c = W.associations, W.citizens
     r = p.association_drift_rate
     supplier = a.relation == SUPPLIER
     partner = a.relation == PARTNERSHIP
-    q = p.quick_results_pressure
-    pull = np.minimum(1.0, p.contract_service_pull * supplier + p.quick_results_service_pull * q)
-    o_target = a.orientation_own + (1.0 - a.orientation_own) * pull
+    vol = np.flatnonzero(c.volunteer)
+    aa = c.association[vol]
+    mix, members = member_mix(c.group[vol], aa, a.group, a.n, p.n_groups)
+    has = members > 0
+    preference = np.where(has, np.bincount(aa, c.service_preference[vol], minlength=a.n) / np.maximum(members, 1), a.orientation_own)
+    brought = members / max(float(members.mean()), 1e-9)  # 1e-9: a guard against dividing by zero
+    paid = p.contract_funding * supplier * a.orientation
+    a.dependence = np.where(paid > 0, paid / np.maximum(paid + brought, 1e-9), 0.0)
+    o_target = (1.0 - a.dependence) * preference + a.dependence
     aut_target = a.autonomy_own * (1.0 - p.control_autonomy_loss * a.control_felt * (1.0 - p.partnership_autonomy_shield * partner))
-    open_target = openness_target(p)
+    open_target = np.where(has, mix, a.openness)
     coop_target = p.cooperation_ceiling * (1.0 - p.contract_competition * (a.relation != NO_RELATION))
-    a.orientation += r * (o_target - a.orientation)
+    a.orientation += p.orientation_adjustment * (o_target - a.orientation)
     a.autonomy += r * (aut_target - a.autonomy)
     a.openness += r * (open_target - a.openness)
     a.cooperation += r * (coop_target - a.cooperation)
@@ -497,4 +569,4 @@ PROCESSES: tuple[Process, ...] = (
 )
 
 #: Rules that several processes use, documented beside them in the ODD.
-HELPERS: tuple[Callable[..., Any], ...] = (coordination, give_hours, join_probability, readiness, experience, openness_target)
+HELPERS: tuple[Callable[..., Any], ...] = (coordination, give_hours, join_probability, readiness, expected_join, experience, member_mix)

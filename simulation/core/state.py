@@ -2,7 +2,7 @@
 
 Agents of a kind are rows of these arrays; the Mesa agent objects (``agents.py``) are thin
 views onto them. Every rule in ``processes.py`` updates whole arrays at once. The few rules
-that both the initial state and a process use (:func:`readiness`, :func:`openness_target`)
+that both the initial state and a process use (:func:`readiness`, :func:`member_mix`)
 live here, once.
 """
 
@@ -41,6 +41,10 @@ class Citizens:
     autonomy: np.ndarray  # [0, 1] perceived autonomy of a volunteer
     channel: np.ndarray  # int8, CHANNEL_* of the current volunteering spell
     months_active: np.ndarray  # int, months in the current volunteering spell
+    frame: np.ndarray  # [0, 1] transactional frame: volunteering seen as a job done for the municipality
+    service_preference: np.ndarray  # [0, 1] preference for service (1) over voice (0) work
+    peer_volunteering: np.ndarray  # [0, 1] tie-weighted share of contacts volunteering (as of last month's trust step)
+    bridging_share: np.ndarray  # [0, 1] share of own tie weight that crosses groups (as of last month's trust step)
     by_group: GroupIndex  # citizens sorted by group (groups never change)
 
     @property
@@ -58,7 +62,7 @@ class Associations:
     orientation_own: np.ndarray  # [0, 1] the association's own orientation (without pulls)
     autonomy: np.ndarray  # [0, 1]
     autonomy_own: np.ndarray  # [0, 1] autonomy it would have without control
-    openness: np.ndarray  # [0, 1] outreach beyond its own group (bonding 0 ... bridging 1)
+    openness: np.ndarray  # [0, 1] how far its members come from other groups (bonding 0 ... bridging 1)
     relation: np.ndarray  # int8 index into RELATIONS
     cooperation: np.ndarray  # [0, 1] cooperation with other associations
     partner_trust: np.ndarray  # [0, 1] trust between the association and its staff contact
@@ -67,6 +71,7 @@ class Associations:
     control_felt: np.ndarray  # [0, 1] perceived control kappa
     support_felt: np.ndarray  # [0, 1] perceived support sigma
     members: np.ndarray  # int, number of volunteers
+    dependence: np.ndarray  # [0, 1] share of its resources that comes from a supplier contract
     by_group: GroupIndex  # associations sorted by the group they grew out of
 
     @property
@@ -125,14 +130,32 @@ def clip01(x):
     return np.clip(x, 0.0, 1.0)
 
 
-def readiness(motivation: np.ndarray, generalised_trust: np.ndarray) -> np.ndarray:
-    """Readiness to volunteer: the mean of motivation and generalised trust, r = (m + g) / 2."""
-    return 0.5 * (motivation + generalised_trust)
+def readiness(motivation: np.ndarray, generalised_trust: np.ndarray, trust_municipality: np.ndarray,
+              peer_volunteering: np.ndarray, p: Parameters) -> np.ndarray:
+    """Readiness to volunteer: one's own inclination, and the descriptive norm among one's contacts.
+
+    own_i   = (1 - w_t) (m_i + g_i) / 2 + w_t t_i          w_t = municipal_trust_readiness
+    norm_i  = min(1, vbar_i / norm_reference)              vbar_i the share of contacts volunteering
+    r_i     = (1 - w_n) own_i + w_n norm_i                 w_n = norm_weight (conditional cooperation)
+    """
+    w_t, w_n = p.municipal_trust_readiness, p.norm_weight
+    own = (1.0 - w_t) * 0.5 * (motivation + generalised_trust) + w_t * trust_municipality
+    norm = np.minimum(1.0, peer_volunteering / p.norm_reference)
+    return (1.0 - w_n) * own + w_n * norm
 
 
-def openness_target(p: Parameters) -> float:
-    """Openness associations drift toward (process 9) and start at: open* = targeting (1 - quick_results_narrowing q)."""
-    return p.targeting * (1.0 - p.quick_results_narrowing * p.quick_results_pressure)
+def member_mix(members_group: np.ndarray, members_association: np.ndarray, association_group: np.ndarray,
+               n_associations: int, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """How far each association's members come from other groups than the one it grew out of.
+
+    mix_a = (share of members of a not of a's group) / (1 - 1/G), clipped to [0, 1]: 0 all from its
+    own group (bonding), 1 as mixed as the population (bridging). Returns (mix, number of members).
+    """
+    members = np.bincount(members_association, minlength=n_associations)
+    outside = np.bincount(members_association, members_group != association_group[members_association], minlength=n_associations)
+    # max(.., 1) and the 1e-9: guards against dividing by zero (no members, one group), not model constants
+    share = outside / np.maximum(members, 1)
+    return np.minimum(1.0, share / max(1e-9, 1.0 - 1.0 / n_groups)), members
 
 
 def initial_world(p: Parameters, rng_network: np.random.Generator, rng_population: np.random.Generator) -> World:
@@ -151,18 +174,19 @@ def initial_world(p: Parameters, rng_network: np.random.Generator, rng_populatio
     associations = Associations(
         group=a_group, orientation=orientation_own.copy(), orientation_own=orientation_own,
         autonomy=autonomy_own.copy(), autonomy_own=autonomy_own,
-        openness=np.full(na, openness_target(p)),
+        openness=np.zeros(na),  # the mix of the initial members, below
         relation=np.zeros(na, dtype=np.int8),  # set from the lever by processes.offer_relation
         cooperation=np.full(na, p.initial_cooperation),
         partner_trust=clip01(r.normal(p.initial_trust_municipality, p.partner_trust_spread, na)),
         understanding=np.full(na, p.initial_understanding), staff=np.arange(na) % ns,
         control_felt=np.zeros(na), support_felt=np.zeros(na), members=np.zeros(na, dtype=np.int64),
-        by_group=GroupIndex.of(a_group, g),
+        dependence=np.zeros(na), by_group=GroupIndex.of(a_group, g),
     )
 
     # Initial volunteers: the most ready citizens are likelier to volunteer; each joins an
     # association of its own group where one exists.
-    weight = np.exp(p.initial_volunteer_selectivity * readiness(baseline, gen_trust))
+    peers = np.full(n, p.initial_volunteering)
+    weight = np.exp(p.initial_volunteer_selectivity * readiness(baseline, gen_trust, trust, peers, p))
     k = int(round(p.initial_volunteering * n))
     volunteer = np.zeros(n, dtype=bool)
     if k > 0:
@@ -170,7 +194,7 @@ def initial_world(p: Parameters, rng_network: np.random.Generator, rng_populatio
     association = np.full(n, -1, dtype=np.int64)
     vol_idx = np.flatnonzero(volunteer)
     association[vol_idx] = associations.by_group.draw(group[vol_idx], r)
-    associations.members = np.bincount(association[vol_idx], minlength=na)
+    associations.openness, associations.members = member_mix(group[vol_idx], association[vol_idx], a_group, na, g)
     motivation = baseline.copy()
     channel = np.where(volunteer, CHANNEL_BEFORE_RUN, CHANNEL_NONE).astype(np.int8)
 
@@ -180,10 +204,13 @@ def initial_world(p: Parameters, rng_network: np.random.Generator, rng_populatio
         motivation=motivation, baseline_motivation=baseline, needs_met=np.zeros(n),
         volunteer=volunteer, association=association, hours=np.zeros(n), autonomy=np.zeros(n),
         channel=channel, months_active=np.where(volunteer, p.initial_months_active, 0).astype(np.int64),
-        by_group=GroupIndex.of(group, g),
+        frame=np.zeros(n), service_preference=np.zeros(n), peer_volunteering=peers,
+        bridging_share=np.full(n, 1.0 - p.homophily), by_group=GroupIndex.of(group, g),
     )
     skill = clip01(r.normal(p.initial_facilitation_skill, p.facilitation_skill_spread, ns))
     staff = Staff(control=np.zeros(ns), facilitation_skill=skill, threat=np.zeros(ns))
     ties = homophilous_ties(group, g, p.mean_degree, p.homophily, rng_network, weight_min=p.initial_tie_weight_min)
+    # drawn last, so the draws above are those of model 1 for the same seed
+    citizens.service_preference = clip01(r.normal(p.service_preference, p.service_preference_spread, n))
     municipality = Municipality(complementarity=p.complementarity, substitution=np.zeros(ns))
     return World(citizens=citizens, associations=associations, staff=staff, ties=ties, municipality=municipality)
