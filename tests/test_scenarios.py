@@ -166,3 +166,123 @@ def test_a_lever_set_beside_a_mode_in_a_child_file_wins_in_either_order(tmp_path
         _write(tmp_path, f"child{i}", f'description = "x"\nbase = "npg_partnership"\n[parameters]\n{body}')
         p = resolve(str(tmp_path / f"child{i}.toml")).parameters
         assert p.steering_intensity == 0.95 and p.facilitation == GOVERNANCE_MODES["npm"]["facilitation"]
+
+
+# --- input files are read safely (issue 13, items 7, 9, 10) ------------------------------------
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="needs named pipes")
+def test_a_fifo_given_as_a_scenario_or_experiment_file_is_refused_not_waited_on(tmp_path):
+    import os
+
+    from tests.conftest import run_cli
+
+    fifo = tmp_path / "pipe.toml"
+    os.mkfifo(fifo)
+    for command in (("run", fifo, "--out", tmp_path / "out"), ("sweep", fifo, "--out", tmp_path / "out"), ("show", fifo)):
+        proc = run_cli(*command, cwd=tmp_path, timeout=60)   # the code before hung here for ever
+        assert proc.returncode == 2, proc.stderr
+        assert "Traceback" not in proc.stderr and "FIFO" in proc.stderr and "pipe.toml" in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.skipif(not __import__("pathlib").Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_a_device_or_a_huge_file_is_refused_without_reading_it_all(tmp_path):
+    from simulation.experiment.sweeps import load_experiment
+
+    with pytest.raises(InputError, match="not a regular file"):
+        resolve("/dev/zero")
+    with pytest.raises(InputError, match="not a regular file"):
+        load_experiment("/dev/zero")
+    big = tmp_path / "big.toml"
+    big.write_text('description = "x"\n' + "# padding\n" * 200_000, encoding="utf-8")
+    with pytest.raises(InputError, match="at most 1,048,576 bytes") as info:
+        resolve(str(big))
+    assert "big.toml" in str(info.value)
+
+
+def test_a_deeply_nested_array_is_an_input_error_naming_the_file(tmp_path):
+    path = _write(tmp_path, "deep", 'description = "x"\n[parameters]\nn_citizens = ' + "[" * 50_000 + "]" * 50_000 + "\n")
+    with pytest.raises(InputError, match="nested too deeply") as info:
+        resolve(str(path))
+    assert "deep.toml" in str(info.value)
+
+
+def test_two_changes_of_one_lever_at_one_step_are_refused_naming_the_file(tmp_path):
+    _write(tmp_path, "base", 'description = "x"\n[[policy]]\nstep = 5\nfacilitation = 0.5\n'
+                             '[[policy]]\nstep = 9\nfacilitation = 0.2\n[[policy]]\nstep = 5\nfacilitation = 0.7\n')
+    child = _write(tmp_path, "child", 'description = "y"\nbase = "base.toml"\n')
+    with pytest.raises(InputError) as info:
+        resolve(str(child))
+    message = str(info.value)
+    assert "base.toml" in message and "1st and the 3rd [[policy]] table" in message and "'facilitation' at step 5" in message
+    # different levers at one step, or one lever at different steps, are fine
+    ok = _write(tmp_path, "ok", 'description = "x"\n[[policy]]\nstep = 5\nfacilitation = 0.5\n[[policy]]\nstep = 5\n'
+                               'targeting = 0.2\n[[policy]]\nstep = 6\nfacilitation = 0.7\n')
+    assert len(resolve(str(ok)).parameters.policy_schedule) == 3
+
+
+# --- a run folder is replaced as a whole (item 3) ------------------------------------------------
+
+def _files(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_failure_while_the_figure_is_drawn_leaves_the_earlier_run_whole(tmp_path, monkeypatch):
+    from simulation.experiment import runs
+
+    out = tmp_path / "run"
+    first = resolve("denmark", {"n_citizens": "100", "steps": "3", "seed": "1"})
+    runs.run_scenario(first.parameters, out, scenario="denmark")
+    before = _files(out)
+    assert set(before) >= {"timeseries.csv", "parameters.json", "manifest.json", "figure.png"}
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(runs, "plot_run", disk_full)
+    second = resolve("denmark", {"n_citizens": "120", "steps": "4", "seed": "2"})
+    with pytest.raises(OSError):
+        runs.run_scenario(second.parameters, out, scenario="denmark")
+    assert _files(out) == before                                   # the earlier run, untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]   # no half-written folder left beside it
+
+    monkeypatch.setattr(runs, "plot_run", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):
+        runs.run_scenario(second.parameters, out, scenario="denmark")
+    assert _files(out) == before
+
+
+def test_a_new_run_replaces_the_earlier_one_and_its_manifest_lists_only_its_own_files(tmp_path):
+    from simulation.experiment import runs
+
+    out = tmp_path / "run"
+    runs.run_scenario(resolve("denmark", {"n_citizens": "100", "steps": "3"}).parameters, out, scenario="denmark")
+    (out / "my notes.txt").write_text("mine", encoding="utf-8")
+    _, manifest = runs.run_scenario(resolve("denmark", {"n_citizens": "100", "steps": "5"}).parameters, out,
+                                    scenario="denmark", figure=False)
+    assert "figure.png" not in manifest["files"] and not (out / "figure.png").exists()
+    assert set(manifest["files"]) <= {p.name for p in out.iterdir()}
+    assert (out / "my notes.txt").read_text(encoding="utf-8") == "mine"   # not the earlier run's: kept
+    assert len(pd.read_csv(out / "timeseries.csv")) == 6
+    assert json.loads((out / "manifest.json").read_text())["steps"] == 5
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_a_run_too_large_for_this_machine_is_refused_before_anything_is_built(tmp_path):
+    from simulation.experiment.runs import run_scenario
+
+    huge = resolve("denmark", {"n_citizens": "10000000", "mean_degree": "200"})
+    with pytest.raises(InputError, match="would need about .* GiB of memory .* this machine has"):
+        run_scenario(huge.parameters, tmp_path / "out", scenario="denmark")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_run_inside_a_sweeps_runs_folder_is_refused(tmp_path):
+    from simulation.experiment.runs import run_scenario
+
+    (tmp_path / "sweep" / "runs").mkdir(parents=True)
+    (tmp_path / "sweep" / "design.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(InputError, match="outside any sweep's runs/"):
+        run_scenario(resolve("denmark", {"n_citizens": "100", "steps": "2"}).parameters,
+                     tmp_path / "sweep" / "runs" / "runs-0000001-0000002.csv", scenario="denmark")
+    assert list((tmp_path / "sweep" / "runs").iterdir()) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import json
+import os
 import socket
 
 import numpy as np
@@ -365,3 +366,238 @@ def test_workers_end_when_the_sweep_process_is_killed(tmp_path):
         assert proc.poll() is None, "the sweep ended before it could be killed"
         assert len(live_processes_in_group(proc.pid)) >= 3   # main, fork server or workers
         assert signal_and_wait_for_group(proc, signal.SIGKILL) == []
+
+
+# --- the store: every batch file read back is checked (issue 13, item 2) ---------------------
+
+def _copy_of_reference(reference, tmp_path):
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(reference[0], out)
+    for f in out.glob("results.*"):
+        f.unlink()
+    return out
+
+
+def _resume(tmp_path, out, **kwargs):
+    messages = []
+    table = run_sweep(load_experiment(_write(tmp_path)), out, workers=1, progress=False, figures=False,
+                      log=messages.append, **kwargs)
+    return table, " ".join(messages)
+
+
+def _cut_last_bytes(path, n=60):
+    data = path.read_bytes()
+    path.write_bytes(data[:-n])
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(_cut_last_bytes, id="cut-short"),
+        pytest.param(lambda f: f.write_text(f.read_text().replace(f.read_text().splitlines()[1].split(",")[-1], "abc", 1)),
+                     id="non-numeric-cell"),
+        pytest.param(lambda f: f.write_text(f.read_text() + "999," + f.read_text().splitlines()[1].split(",", 1)[1] + "\n"),
+                     id="unknown-run-id"),
+        pytest.param(lambda f: f.write_text(f.read_text().replace("," + f.read_text().splitlines()[1].split(",")[4] + ",", ",12345,", 1)),
+                     id="wrong-seed"),
+    ],
+)
+def test_a_damaged_batch_file_is_set_aside_and_its_runs_run_again(reference, tmp_path, damage):
+    out = _copy_of_reference(reference, tmp_path)
+    batch = sorted((out / "runs").glob("runs-*.csv"))[-1]
+    original = batch.read_bytes()
+    damage(batch)
+    damaged = batch.read_bytes()
+    assert damaged != original
+    table, said = _resume(tmp_path, out)
+    assert "set aside" in said and batch.name in said and "run again" in said
+    assert (out / "runs" / f"{batch.name}.bad").read_bytes() == damaged   # kept for inspection, not deleted
+    results = pd.read_csv(out / "results.csv")
+    assert not results.isna().any().any()
+    pd.testing.assert_frame_equal(results, reference[1])
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
+
+
+# --- one sweep per folder (item 4) -----------------------------------------------------------
+
+def test_a_second_sweep_into_the_same_folder_is_refused_with_who_holds_it(tmp_path):
+    import subprocess
+    import time
+
+    from tests.conftest import SAMSKABELSE
+
+    text = DESIGN.replace("steps = 4", "steps = 60").replace("n_citizens = 100", "n_citizens = 800").replace("replicates = 2", "replicates = 3")
+    design = _write(tmp_path, text)
+    out = tmp_path / "out"
+    args = [str(SAMSKABELSE), "sweep", str(design), "--out", str(out), "--workers", "1", "--batch-size", "1", "--quiet"]
+    with own_process_group(args, cwd=tmp_path, stderr=subprocess.PIPE, text=True) as first:
+        deadline = time.monotonic() + 60
+        while not (out / ".lock.json").exists() and time.monotonic() < deadline and first.poll() is None:
+            time.sleep(0.02)
+        second = run_cli("sweep", design, "--out", out, "--workers", 1, "--quiet", cwd=tmp_path)
+        assert first.poll() is None, "the first sweep ended before the second started"
+        assert second.returncode == 2, second.stderr
+        assert "Traceback" not in second.stderr
+        message = _err(second)
+        assert "another sweep is writing to this folder" in message and f"process {first.pid}" in message
+        assert "started" in message
+        _, err = first.communicate(timeout=300)
+    assert first.returncode == 0, err
+    table = pd.read_csv(out / "results.csv")
+    assert list(table["run_id"]) == list(range(18))
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert len(manifest["sessions"]) == 1 and manifest["status"] == "complete"
+
+
+# --- memory (item 8) -----------------------------------------------------------------------
+
+def test_the_memory_estimate_is_within_a_factor_of_two_of_a_measured_run(tmp_path):
+    import subprocess
+    import sys
+
+    from simulation.core.parameters import make_parameters
+    from simulation.experiment.memory import estimate_bytes
+
+    script = (
+        "import sys\n"
+        "from simulation.experiment.runs import simulate\n"
+        "from simulation.core.parameters import make_parameters\n"
+        "def hwm():\n"
+        "    return next(int(l.split()[1]) * 1024 for l in open('/proc/self/status') if l.startswith('VmHWM'))\n"
+        "before = hwm()\n"
+        "simulate(make_parameters(n_citizens=30000, mean_degree=16, n_associations=300, steps=6, seed=1))\n"
+        "print(hwm() - before)\n"
+    )
+    if not __import__("pathlib").Path("/proc/self/status").exists():
+        pytest.skip("reads /proc (Linux)")
+    measured = int(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120).stdout)
+    estimate = estimate_bytes(make_parameters(n_citizens=30000, mean_degree=16, n_associations=300, steps=6))
+    assert measured / 2 <= estimate <= measured * 2, (estimate, measured)
+
+
+HUGE = DESIGN.replace("n_citizens = 100", "n_citizens = 10000000\nmean_degree = 200.0")
+
+
+def test_a_sweep_too_large_for_this_machine_is_refused_before_anything_is_built(tmp_path):
+    proc = run_cli("sweep", _write(tmp_path, HUGE), "--out", tmp_path / "out", "--workers", 1, cwd=tmp_path, timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    message = _err(proc)
+    assert "would need about" in message and "GiB" in message and "this machine has" in message
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_memory_of_a_sweep_counts_its_largest_point_times_its_workers(tmp_path, monkeypatch):
+    from simulation.experiment import memory
+
+    design = load_experiment(_write(tmp_path, DESIGN.replace("n_citizens = 100", "n_citizens = 100000")))
+    one = memory.estimate_bytes(design.largest_point())
+    monkeypatch.setattr(memory, "machine_memory", lambda: (int(one * 1.5), 2**40))
+    with pytest.raises(InputError, match="times 2 workers"):
+        run_sweep(design, tmp_path / "out", workers=2, progress=False)
+    assert not (tmp_path / "out").exists()
+
+
+# --- clear ends instead of internal errors (item 9) ------------------------------------------
+
+def test_out_inside_a_sweeps_runs_folder_is_refused(reference, tmp_path):
+    out, _ = reference
+    before = sorted(p.name for p in (out / "runs").iterdir())
+    for target in (out / "runs" / "runs-9999990-9999999.csv", out / "runs" / "runs-9999990-9999999.csv" / "deeper"):
+        proc = run_cli("sweep", _write(tmp_path), "--out", target, "--quiet", cwd=tmp_path)
+        assert proc.returncode == 2, proc.stderr
+        assert "Traceback" not in proc.stderr and "runs/" in _err(proc) and "outside any sweep" in _err(proc)
+    assert sorted(p.name for p in (out / "runs").iterdir()) == before
+
+
+def test_ctrl_c_in_the_results_phase_leaves_an_interrupted_manifest_that_resumes(reference, tmp_path, monkeypatch):
+    from simulation.experiment.sweeps import SweepInterrupted, sweep
+
+    out = _copy_of_reference(reference, tmp_path)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sweep, "plot_sweep", interrupted)
+    with pytest.raises(SweepInterrupted) as info:
+        run_sweep(load_experiment(_write(tmp_path)), out, workers=1, progress=False)
+    assert (info.value.done, info.value.total) == (N_RUNS, N_RUNS)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted" and manifest["runs_done"] == N_RUNS
+    monkeypatch.undo()
+    _resume(tmp_path, out)
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
+
+
+@pytest.mark.parametrize("fail_on", ["results.csv", "third batch"])
+def test_after_a_full_disk_the_manifest_counts_the_runs_saved(tmp_path, monkeypatch, fail_on):
+    import errno
+
+    from simulation.experiment.sweeps import SweepFailed, sweep
+
+    real = sweep.write_table
+    written = []
+
+    def full_disk(path, frame, parquet=True):
+        if path.name == fail_on or (fail_on == "third batch" and path.parent.name == "runs" and len(written) == 2):
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        written.append(path)
+        return real(path, frame, parquet=parquet)
+
+    monkeypatch.setattr(sweep, "write_table", full_disk)
+    out = tmp_path / "out"
+    with pytest.raises(SweepFailed, match="No space left on device"):
+        run_sweep(load_experiment(_write(tmp_path)), out, workers=1, batch_size=2, progress=False, figures=False)
+    saved = pd.concat([pd.read_csv(f) for f in (out / "runs").glob("runs-*.csv")])
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "failed"
+    assert manifest["runs_done"] == saved["run_id"].nunique() == (N_RUNS if fail_on == "results.csv" else 4)
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.3, 0.8, 1.5])
+def test_ctrl_c_while_the_sweep_starts_its_workers_prints_no_traceback(tmp_path, delay):
+    import signal
+    import subprocess
+    import time
+
+    from tests.conftest import SAMSKABELSE
+
+    text = DESIGN.replace("steps = 4", "steps = 60").replace("n_citizens = 100", "n_citizens = 800")
+    design = _write(tmp_path, text)
+    out = tmp_path / "out"
+    args = [str(SAMSKABELSE), "sweep", str(design), "--out", str(out), "--workers", "2", "--quiet"]
+    with own_process_group(args, cwd=tmp_path, stderr=subprocess.PIPE, text=True) as proc:
+        deadline = time.monotonic() + 60
+        while not (out / "manifest.json").exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.005)   # the manifest is written just before the pool starts
+        time.sleep(delay)
+        os.killpg(proc.pid, signal.SIGINT)   # what Ctrl-C does: the whole foreground group gets SIGINT
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+
+
+# --- a large design is checked in a moment (item 10) -------------------------------------------
+
+def test_a_million_run_design_is_checked_in_seconds(tmp_path):
+    import time
+
+    text = DESIGN.replace("replicates = 2", "replicates = 1").replace(
+        'governance_mode = ["npm", "npg"]',
+        "facilitation = { start = 0.0, stop = 1.0, num = 100 }\nquick_results_pressure = { start = 0.0, stop = 1.0, num = 100 }",
+    ).replace("num = 3", "num = 100")
+    t = time.perf_counter()
+    design = load_experiment(_write(tmp_path, text))
+    assert design.n_runs == 1_000_000
+    assert time.perf_counter() - t < 15
+
+
+def test_an_invalid_value_in_a_large_design_is_still_found(tmp_path):
+    text = DESIGN.replace("steps = 4", "steps = 24").replace('governance_mode = ["npm", "npg"]', "steps = [24, 12, 36]")
+    scenario = tmp_path / "with_policy.toml"
+    scenario.write_text('description = "x"\nbase = "denmark"\n[[policy]]\nstep = 20\nfacilitation = 0.5\n', encoding="utf-8")
+    text = text.replace('scenario = "denmark"', 'scenario = "with_policy.toml"').replace("steps = 24\n", "")
+    with pytest.raises(InputError, match="steps = 12"):
+        load_experiment(_write(tmp_path, text, name="policy_sweep.toml"))

@@ -11,10 +11,13 @@ the status and the number of runs saved, and the same call resumes it.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import math
+import signal
 import sys
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -218,7 +221,8 @@ def _run_locked(design: Design, out_dir: Path, executor: cf.Executor | None, *, 
         raise
     finally:
         if own_executor and executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
+            # wait=True: a worker still starting would otherwise find the pool's semaphores gone and print a traceback
+            executor.shutdown(wait=True, cancel_futures=True)
 
     n_saved = done
     try:
@@ -296,7 +300,8 @@ def _run_pending(design: Design, out_dir: Path, executor: cf.Executor, pending: 
             if batch is None:
                 return
             tasks = [(r.run_id, design.parameters_for(r)) for r in batch]
-            fut = executor.submit(run_batch, tasks, design.keep, design.k, design.indicators)
+            with ctrl_c_deferred():  # a pool starting a worker must not be interrupted half-way (see ctrl_c_deferred)
+                fut = executor.submit(run_batch, tasks, design.keep, design.k, design.indicators)
             futures[fut] = batch
             remaining.add(fut)
 
@@ -343,6 +348,32 @@ def _run_pending(design: Design, out_dir: Path, executor: cf.Executor, pending: 
     finally:
         bar.close()
     return done
+
+
+@contextlib.contextmanager
+def ctrl_c_deferred() -> Iterator[None]:
+    """Hold back Ctrl-C (and SIGTERM, where the program handles it) until the block ends, then act on it.
+
+    Submitting to a process pool may start a worker, which the pool registers only once the
+    fork server has forked it; a ``KeyboardInterrupt`` in between leaves a worker the pool does
+    not know, which then fails to start after the main process ends and prints a traceback.
+    Outside the main thread (where signals cannot be handled) the block runs as it is.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    held = {sig: handler for sig, handler in previous.items() if callable(handler)}
+    for sig in held:
+        signal.signal(sig, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        for sig, handler in held.items():
+            signal.signal(sig, handler)
+        for signum in caught[:1]:
+            held[signum](signum, None)
 
 
 def plot_design(design: Design | Mapping[str, Any], table: pd.DataFrame, out_dir: Path) -> list[Path]:
