@@ -186,7 +186,7 @@ class Parameters:
     trust_anchor_weight: float = _param(0.8, 0.0, 1.0, meaning="weight of the country's societal trust in what generalised trust, and what is heard of the municipality, move toward; the rest is one's own experience", kind="behaviour")
     bridging_trust_weight: float = _param(0.4, 0.0, 1.0, meaning="weight of bridging contact (tie weight across groups) against shared activity in the experience that builds generalised trust (Putnam 2000)", kind="behaviour")
     bridging_reference: float = _param(0.3, 0.01, 1.0, meaning="share of one's tie weight across groups at which bridging contact counts fully", kind="behaviour")
-    outreach_per_association: float = _param(0.3, 0.0, 10.0, meaning="asks an association makes per month through outreach whatever its size: association density reaches citizens", kind="behaviour")
+    outreach_per_association: float = _param(0.3, 0.0, 10.0, meaning="asks an association makes per month through outreach whatever its size, per 1,000 citizens it serves: the number of associations reaches citizens", kind="behaviour")
     outgroup_join_penalty: float = _param(0.3, 0.0, 1.0, meaning="how much less likely an asked citizen is to join an association grown out of another group (social distance)", kind="behaviour")
     yield_selection: float = _param(1.0, 0.0, 1.0, meaning="how far pressure for quick results makes outreach weigh a second, own-group candidate and ask the likelier recruit (cream-skimming)", kind="behaviour")
     contract_funding: float = _param(1.0, 0.0, 20.0, meaning="resources a supplier contract pays an association for service delivered, relative to what its members bring at an average size (resource dependence, Pfeffer & Salancik 1978)", kind="behaviour")

@@ -1,0 +1,249 @@
+"""Pattern probes: a small, fixed set of runs per pattern that says whether the pattern holds.
+
+The report judges each pattern on its own experiments (``experiments/*.toml``). To ask *why* a
+pattern holds, the same question must be put many times: with the feedback named as its
+cause switched off (it should go), with each other single term switched off (it should stay),
+at other sizes and seeds, and under ±25 % of every declared parameter. A probe answers it with
+the fewest runs that show the pattern, common random numbers (the same seeds in every
+condition), and criteria fixed before the runs that judge them (docs/ODD.md, section 4).
+
+``probe(name, overrides, seeds, n_citizens)`` returns a :class:`ProbeResult`: the numbers the
+criterion reads and whether the pattern holds. :data:`KNOCKOUTS` names, per pattern, the
+parameter settings that switch off its cause and those that switch off other single terms.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from simulation.core.model import CoCreationModel
+from simulation.core.parameters import PolicyChange
+
+#: The settings every probe starts from (the Danish baseline's structural conditions).
+BASE: dict[str, Any] = {"n_associations": 25, "n_staff": 10}
+
+#: Structural conditions of the two countries of pattern 3 (and of the rank-order prediction).
+HIGH_TRUST = {"societal_trust": 0.70, "initial_generalised_trust": 0.70, "initial_trust_municipality": 0.65, "n_associations": 30}
+LOW_TRUST = {"societal_trust": 0.35, "initial_generalised_trust": 0.35, "initial_trust_municipality": 0.40, "n_associations": 8}
+
+
+@dataclasses.dataclass(frozen=True)
+class ProbeResult:
+    """What a probe measured and whether its pattern holds under the probe's criterion."""
+
+    pattern: str
+    holds: bool
+    numbers: dict[str, float]
+    criterion: str
+
+
+def _series(indicator: str | Sequence[str], seeds: Sequence[int], n_citizens: int, steps: int,
+            schedule: Sequence[tuple[int, Mapping[str, Any]]] = (), **parameters: Any) -> np.ndarray:
+    """Monthly values (months 0..steps) of one or more indicators, one row per seed: shape (seeds, steps + 1[, k])."""
+    names = [indicator] if isinstance(indicator, str) else list(indicator)
+    policy = tuple(PolicyChange(step=s, changes=tuple(c.items())) for s, c in schedule)
+    out = []
+    for seed in seeds:
+        m = CoCreationModel(rng=seed, **{**BASE, "n_citizens": n_citizens, "steps": steps, "policy_schedule": policy, **parameters})
+        rows = [[m.indicators[k] for k in names]]
+        for _ in range(steps):
+            m.step()
+            rows.append([m.indicators[k] for k in names])
+        out.append(rows)
+    arr = np.asarray(out, dtype=float)
+    return arr[..., 0] if isinstance(indicator, str) else arr
+
+
+def _tail(a: np.ndarray, k: int = 24) -> np.ndarray:
+    """Mean of the last ``k`` months of each seed's series."""
+    return a[:, -k:].mean(axis=1)
+
+
+def crowding_out(seeds, n_citizens, **o) -> ProbeResult:
+    """Pattern 1 in contributions: volunteer hours rise from no steering to light steering and fall at full steering.
+
+    Holds when the best of steering 0.1 and 0.2 gives at least 5 % more hours than steering 0 and
+    full steering gives less than half the hours of steering 0 (npg, last two of ten years).
+    The report's own test also switches coordination's productivity effect off, so that the rise is
+    in the hours people give, not in what an hour achieves.
+    """
+    hours = {s: _tail(_series("volunteer_hours", seeds, n_citizens, 120, governance_mode="npg", steering_intensity=s, **o))
+             for s in (0.0, 0.1, 0.2, 1.0)}
+    none, light, full = hours[0.0].mean(), max(hours[0.1].mean(), hours[0.2].mean()), hours[1.0].mean()
+    rise = light / none - 1.0 if none > 0 else 0.0
+    return ProbeResult("crowding_out", bool(rise >= 0.05 and full < 0.5 * none),
+                       {"hours_none": none, "hours_light": light, "hours_full": full, "rise": rise},
+                       "hours at light steering >= 1.05 x hours at none, and full steering < 0.5 x none")
+
+
+def hysteresis(seeds, n_citizens, **o) -> ProbeResult:
+    """Pattern 2: after over-steering (0.9 from month 60 to 144), trust and volunteering recover slower than they fell.
+
+    The gap to a control run without the episode (same seeds) is measured; the fall half-time is the
+    months from onset until the gap reaches half its size at release, the recovery half-time the months
+    from release until it is half that again. Holds when, for both trust in the municipality and the
+    volunteering rate, recovery takes at least 1.5 times as long as the fall.
+    """
+    onset, release, end = 60, 144, 360
+    cols = ("trust_municipality", "volunteering_rate")
+    episode = _series(cols, seeds, n_citizens, end, [(onset, {"steering_intensity": 0.9}), (release, {"steering_intensity": 0.2})],
+                      governance_mode="npg", **o).mean(axis=0)
+    control = _series(cols, seeds, n_citizens, end, governance_mode="npg", **o).mean(axis=0)
+    numbers, ok = {}, True
+    for j, col in enumerate(cols):
+        gap = control[:, j] - episode[:, j]
+        size = gap[release]
+        fall = next((t - onset for t in range(onset, release + 1) if gap[t] >= 0.5 * size), None) if size > 0 else None
+        rec = next((t - release for t in range(release, end + 1) if gap[t] <= 0.5 * size), end - release) if size > 0 else None
+        numbers.update({f"{col}_gap": float(size), f"{col}_half_fall": float(fall or 0), f"{col}_half_recovery": float(rec or 0)})
+        ok = ok and size > 0.02 and fall is not None and rec is not None and rec >= 1.5 * max(fall, 1)
+    return ProbeResult("hysteresis", bool(ok), numbers, "recovery half-time >= 1.5 x fall half-time, trust and volunteering")
+
+
+def country_levels(seeds, n_citizens, **o) -> ProbeResult:
+    """Pattern 3 as attractors: both countries started at 10 % and at 40 % settle near their own level, and stay.
+
+    Holds when, after 10 and after 50 years, the high-trust setting is within 8 points of 38.7 % and the
+    low-trust one between 5 % and 18 % from both starts, and the two starts of a country end within
+    8 points of each other.
+    """
+    levels = {}
+    for name, cond in (("high", HIGH_TRUST), ("low", LOW_TRUST)):
+        for start in (0.10, 0.40):
+            s = _series("volunteering_rate", seeds, n_citizens, 600, governance_mode="npg", initial_volunteering=start, **{**cond, **o})
+            for year in (10, 50):
+                levels[f"{name}_from_{int(start * 100)}_year{year}"] = float(s[:, 12 * year - 11:12 * year + 1].mean())
+    ok = True
+    for year in (10, 50):
+        high = [levels[f"high_from_{s}_year{year}"] for s in (10, 40)]
+        low = [levels[f"low_from_{s}_year{year}"] for s in (10, 40)]
+        ok = ok and (all(abs(v - 0.387) <= 0.08 for v in high) and all(0.05 <= v <= 0.18 for v in low)
+                     and abs(high[0] - high[1]) <= 0.08 and abs(low[0] - low[1]) <= 0.08)
+    return ProbeResult("country_levels", bool(ok), levels,
+                       "at years 10 and 50: high trust within 0.387 +/- 0.08 and low trust in [0.05, 0.18] from both starts; starts within 0.08")
+
+
+def being_asked(seeds, n_citizens, **o) -> ProbeResult:
+    """Pattern 4: most recruits of the last two years joined because someone asked them (between 40 % and 70 %)."""
+    share = float(_tail(_series("share_recruited_by_asking", seeds, n_citizens, 120, governance_mode="npg", **o)).mean())
+    return ProbeResult("being_asked", bool(0.40 <= share <= 0.70), {"share_asked": share}, "share asked in [0.40, 0.70]")
+
+
+def voice_to_service(seeds, n_citizens, **o) -> ProbeResult:
+    """Pattern 5: under supplier contracts associations drift toward service, and keep drifting after the first year.
+
+    Holds when npm's service orientation after 10 years exceeds npg's by at least 0.15 and npm's
+    orientation still rises by at least 0.03 between year 1 and year 10 (a drift, not only a jump).
+    """
+    npm = _series("service_orientation", seeds, n_citizens, 120, governance_mode="npm", **o).mean(axis=0)
+    npg = _series("service_orientation", seeds, n_citizens, 120, governance_mode="npg", **o).mean(axis=0)
+    numbers = {"npm_year1": float(npm[12]), "npm_year10": float(npm[120]), "npg_year10": float(npg[120])}
+    ok = npm[120] - npg[120] >= 0.15 and npm[120] - npm[12] >= 0.03
+    return ProbeResult("voice_to_service", bool(ok), numbers, "npm - npg >= 0.15 at year 10, and npm rises >= 0.03 after year 1")
+
+
+def bonding_bridging(seeds, n_citizens, **o) -> ProbeResult:
+    """Pattern 6: inclusive targeting builds bridging, group-specific targeting and quick-results pressure build bonding.
+
+    E-I index after 10 years (npg): inclusive without pressure above group-specific, and pressure lowers
+    the inclusive E-I; holds when both differences exceed 0.02.
+    """
+    ei = {(t, q): float(_tail(_series("ei_index", seeds, n_citizens, 120, governance_mode="npg", targeting=t,
+                                      quick_results_pressure=q, **o), 12).mean())
+          for t, q in ((1.0, 0.0), (0.0, 0.0), (1.0, 1.0))}
+    numbers = {"ei_inclusive": ei[1.0, 0.0], "ei_group_specific": ei[0.0, 0.0], "ei_inclusive_pressure": ei[1.0, 1.0]}
+    ok = ei[1.0, 0.0] - ei[0.0, 0.0] > 0.02 and ei[1.0, 0.0] - ei[1.0, 1.0] > 0.02
+    return ProbeResult("bonding_bridging", bool(ok), numbers, "E-I inclusive - group-specific > 0.02 and inclusive - inclusive under pressure > 0.02")
+
+
+def time_horizon(seeds, n_citizens, **o) -> ProbeResult:
+    """Pattern 7: npm leads on service output in year 1; npg leads from some month before year 10 on for good.
+
+    Holds when npm's mean service output over months 1-12 exceeds npg's and npg is ahead in every
+    month of years 6-10.
+    """
+    npm = _series("service_output", seeds, n_citizens, 120, governance_mode="npm", **o).mean(axis=0)
+    npg = _series("service_output", seeds, n_citizens, 120, governance_mode="npg", **o).mean(axis=0)
+    lead = npm[1:13].mean() - npg[1:13].mean()
+    ahead = npg - npm
+    overtakes = next((t for t in range(1, 121) if (ahead[t:] > 0).all()), None)
+    ok = lead > 0 and overtakes is not None and overtakes <= 60
+    return ProbeResult("time_horizon", bool(ok), {"npm_lead_year1": float(lead), "npg_ahead_for_good_from": float(overtakes or -1)},
+                       "npm ahead over months 1-12, npg ahead in every month from month 60 on at the latest")
+
+
+#: One probe per pattern, in MODEL.md's order.
+PROBES: dict[str, Callable[..., ProbeResult]] = {
+    "crowding_out": crowding_out, "hysteresis": hysteresis, "country_levels": country_levels, "being_asked": being_asked,
+    "voice_to_service": voice_to_service, "bonding_bridging": bonding_bridging, "time_horizon": time_horizon,
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Knockout:
+    """A pattern's named cause, and other single terms, as parameter settings that switch them off."""
+
+    cause: str                                  # the feedback docs/ODD.md names as the pattern's cause
+    cause_off: Mapping[str, Any]                # settings that switch the cause off: the pattern should go
+    others_off: Mapping[str, Mapping[str, Any]]  # other single terms switched off one at a time: it should stay
+    condition: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # settings under which the test is made
+
+
+#: What each pattern's knock-out switches off (docs/ODD.md, section 4).
+KNOCKOUTS: dict[str, Knockout] = {
+    "crowding_out": Knockout(
+        cause="motivation crowding in by recognition, and out by control above the tolerance",
+        cause_off={"crowding_in_rate": 0.0, "recognition_weight": 0.0},
+        others_off={"coordination's productivity effect": {"coordination_gain": 0.0},
+                    "the descriptive norm": {"norm_weight": 0.0},
+                    "the transactional frame": {"frame_rate": 0.0}},
+        condition={"coordination_gain": 0.0}),
+    "hysteresis": Knockout(
+        cause="a slow way back in: control empties the volunteer base fast, while re-entry waits to be asked by the "
+              "diminished base (or for the slow own-initiative rate) with readiness to rebuild; trust follows, since "
+              "volunteers learn of the municipality first-hand",
+        cause_off={"self_join_rate": 0.3},
+        others_off={"the trust trap": {"trust_engagement": 0.0, "contact_rate": 1.0},
+                    "the transactional frame": {"frame_rate": 0.0},
+                    "the descriptive norm": {"norm_weight": 0.0},
+                    "buffering of control by autonomy and partner trust": {"control_buffering": 0.0}},
+        condition={"trust_loss_ratio": 1.0}),
+    "country_levels": Knockout(
+        cause="the countries' structural conditions (societal trust as the anchor of generalised trust and of what is "
+              "heard of the municipality; the number of associations reaching out), carried into volunteering by readiness and asking",
+        cause_off={"trust_anchor_weight": 0.0},
+        others_off={"the descriptive norm": {"norm_weight": 0.0},
+                    "bridging contact feeding generalised trust": {"bridging_trust_weight": 0.0},
+                    "faster losses of trust": {"trust_loss_ratio": 1.0}}),
+    "being_asked": Knockout(
+        cause="asking through ties and outreach by associations",
+        cause_off={"asks_per_volunteer": 0.0, "outreach_per_member": 0.0, "outreach_per_association": 0.0},
+        others_off={"the descriptive norm": {"norm_weight": 0.0},
+                    "faster losses of trust": {"trust_loss_ratio": 1.0}}),
+    "voice_to_service": Knockout(
+        cause="resource dependence on a contract that pays for service delivered",
+        cause_off={"contract_funding": 0.0},
+        others_off={"member turnover by fit": {"fit_weight": 0.0},
+                    "pressure for quick results": {"quick_results_pressure": 0.0},
+                    "faster losses of trust": {"trust_loss_ratio": 1.0}}),
+    "bonding_bridging": Knockout(
+        cause="who is recruited: outreach across groups, cream-skimming under pressure, social distance in joining",
+        cause_off={"yield_selection": 0.0, "outgroup_join_penalty": 0.0, "outreach_per_member": 0.0, "outreach_per_association": 0.0},
+        others_off={"bridging contact feeding generalised trust": {"bridging_trust_weight": 0.0},
+                    "the descriptive norm": {"norm_weight": 0.0}}),
+    "time_horizon": Knockout(
+        cause="relationship building under partnership (understanding, learned complementarity) against crowding out under contracts",
+        cause_off={"understanding_rate": 0.0, "synergy_learning_rate": 0.0, "crowding_out_rate": 0.0},
+        others_off={"the cost of facilitation": {"facilitation_cost": 0.0},
+                    "faster losses of trust": {"trust_loss_ratio": 1.0}}),
+}
+
+
+def probe(name: str, overrides: Mapping[str, Any] | None = None, seeds: Sequence[int] = (1, 2), n_citizens: int = 500) -> ProbeResult:
+    """Run pattern ``name``'s probe with ``overrides`` on top of its knock-out condition (if any)."""
+    condition = dict(KNOCKOUTS[name].condition) if name in KNOCKOUTS else {}
+    return PROBES[name](tuple(seeds), n_citizens, **{**condition, **(overrides or {})})
