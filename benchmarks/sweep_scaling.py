@@ -10,7 +10,7 @@ baseline, replicate seeds from one root seed) run through the project's sweep en
 * a local process pool of 1 worker, then of 2 workers (wall time of the whole sweep,
   including starting the pool and writing results; best of ``--repeats``);
 * a ``dask.distributed.LocalCluster`` of 2 worker processes on loopback (127.0.0.1),
-  through ``run_sweep``'s executor argument.
+  through the one executor set-up, :func:`simulation.experiment.executors.make_executor`.
 
 Each run's result depends only on its parameters and seed, so the three results tables must
 be identical; the script checks that cell by cell.
@@ -30,7 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 import pandas as pd  # noqa: E402
 
-from simulation.experiment.sweeps import dask_executor, load_experiment, run_sweep  # noqa: E402
+from simulation.experiment.executors import make_executor  # noqa: E402
+from simulation.experiment.sweeps import load_experiment, run_sweep  # noqa: E402
 
 TARGET_SPEEDUP = 1.8
 MODES = ("npm", "npg")
@@ -68,12 +69,9 @@ def dask_sweep(design_file: Path, out_root: Path, workers: int) -> tuple[float, 
 
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address=None) as cluster:
-        client, executor = dask_executor(cluster.scheduler_address)
-        try:
-            return timed_sweep(design_file, out_root, "dask", executor=executor, workers=workers,
+        with make_executor(workers, scheduler=cluster.scheduler_address) as ex:
+            return timed_sweep(design_file, out_root, "dask", executor=ex.executor, workers=ex.workers,
                                executor_label=f"dask LocalCluster, {workers} workers")
-        finally:
-            client.close()
 
 
 def identical(a: pd.DataFrame, b: pd.DataFrame) -> bool:

@@ -8,7 +8,7 @@ Output folder::
     runs/             one CSV per finished batch of runs, written atomically as batches finish
     results.csv       all runs, sorted by run id (written when the sweep is complete)
     figures/          one PNG per kept indicator against the first varied parameter
-    .lock             held by the sweep writing to the folder (``.lock.json`` says who)
+    .lock             locked by the sweep writing to the folder (while it runs, ``.lock.json`` says which)
 
 A batch file ``runs-AAAAAAA-BBBBBBB.csv`` holds the rows of some runs from ``AAAAAAA`` to
 ``BBBBBBB``. Every batch file read back is checked row by row against the design (columns,
@@ -219,6 +219,7 @@ def lock_folder(out_dir: Path) -> Iterator[None]:
                                          "command": command_line()})
         yield
     finally:
+        (out_dir / LOCK_INFO).unlink(missing_ok=True)  # while still held: no one else's note is removed
         lock.release()
 
 
