@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from simulation.core.indicators import INDICATORS
+from simulation.core.indicators import PUBLIC_INDICATORS
 from simulation.core.parameters import FIELDS
 
 SMALL = ("--steps", 3, "--set", "n_citizens=200")
@@ -26,7 +26,7 @@ def test_run_prints_a_summary_and_writes_every_file(cli, tmp_path):
     out = tmp_path / "out"
     proc = cli("run", *SMALL, "--seed", 7, "--out", out)
     assert proc.returncode == 0, proc.stderr
-    for name in list(INDICATORS)[:19]:
+    for name in PUBLIC_INDICATORS:
         assert name in proc.stdout
     assert "Scenario denmark" in proc.stdout
     frame = pd.read_csv(out / "timeseries.csv")
@@ -184,8 +184,18 @@ def test_params_lists_every_parameter_and_markdown_table(cli):
 def test_help_lists_every_command(cli):
     proc = cli("--help")
     assert proc.returncode == 0
-    for command in ("run", "scenarios", "show", "params", "plot", "sweep", "viz"):
+    for command in ("run", "scenarios", "show", "params", "plot", "sweep", "report", "sensitivity", "viz"):
         assert command in proc.stdout
+
+
+def test_python_dash_m_simulation_is_the_same_command(tmp_path):
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "simulation", "sensitivity", "--help"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("usage: samskabelse sensitivity")
 
 
 # --- bad input noticed before anything runs, and named as the user typed it ---------------------
@@ -328,3 +338,183 @@ def test_plot_of_a_file_says_it_is_a_file(cli, tmp_path):
     proc = cli("plot", "afile")
     assert proc.returncode == 2
     assert "is a file" in _err(proc) and "no such" not in _err(proc)
+
+
+# --- report and sensitivity: subcommands of the one parser ---------------------------------------
+
+@pytest.mark.parametrize(("command", "options"), [
+    ("report", ["--out", "--size", "--workers", "--scheduler", "--connect-timeout", "--experiments", "--resume",
+                "--no-sensitivity", "--quiet"]),
+    ("sensitivity", ["SENSITIVITY.toml", "--out", "--workers", "--scheduler", "--connect-timeout", "--quiet"]),
+])
+def test_report_and_sensitivity_are_subcommands_with_their_options(cli, command, options):
+    proc = cli(command, "--help")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith(f"usage: samskabelse {command}")
+    for option in options:
+        assert option in proc.stdout
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (("report", "--size", "huge"), ["--size", "invalid choice: 'huge'", "tiny"]),
+    (("report", "--workers", "0"), ["--workers", "whole number of 1 or more"]),
+    (("report", "--out", ""), ["--out ''"]),
+    (("report", "--experiments", "/etc/passwd", "--no-sensitivity"), ["/etc/passwd"]),
+    (("sensitivity", "nowhere.toml"), ["nowhere.toml"]),
+    (("sensitivity", "--workers", "-2"), ["--workers", "whole number of 1 or more"]),
+    (("sensitivity", "--connect-timeout", "inf"), ["--connect-timeout", "'inf'", "above 0"]),
+    (("sensitivity", "--scheduler", "tcp://127.0.0.1:9"), ["--scheduler tcp://127.0.0.1:9", "could not reach"]),
+])
+def test_report_and_sensitivity_refuse_bad_input_before_any_run(cli, tmp_path, args, expected):
+    proc = cli(*args)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    _no_traceback(proc)
+    for text in expected:
+        assert text in _err(proc)
+    assert not (tmp_path / "results").exists()
+
+
+TINY_SENSITIVITY = """description = "tiny"
+scenario = "denmark"
+steps = 3
+replicates = 1
+root_seed = 1
+[parameters]
+n_citizens = 60
+[keep]
+mode = "mean_last_k"
+k = 2
+indicators = ["volunteer_hours", "trust_municipality"]
+[morris]
+trajectories = 2
+levels = 4
+seed = 1
+[sobol]
+top = 0
+"""
+
+
+def test_sensitivity_runs_a_tiny_design_and_writes_its_tables(cli, tmp_path):
+    pytest.importorskip("SALib")
+    design = tmp_path / "tiny.toml"
+    design.write_text(TINY_SENSITIVITY)
+    proc = cli("sensitivity", design, "--out", tmp_path / "sens", "--workers", 1, "--quiet", timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert "runs; wrote" in proc.stdout and "morris.csv" in proc.stdout
+    morris = pd.read_csv(tmp_path / "sens" / "morris.csv")
+    assert set(morris["outcome"]) == {"volunteer_hours", "trust_municipality"}
+    assert (tmp_path / "sens" / "sensitivity_morris.png").stat().st_size > 10_000
+
+
+# --- issue 13: clear exit-2 messages instead of internal errors ----------------------------------
+
+def test_a_5000_digit_seed_is_refused_with_the_allowed_range(cli, tmp_path):
+    seed = "9" * 5000
+    for args in (("--set", f"seed={seed}"), ("--seed", seed)):
+        proc = cli("run", *args, "--out", tmp_path / "never")
+        assert proc.returncode == 2, proc.stderr
+        _no_traceback(proc)
+        assert "seed" in _err(proc) and "from 0 to 9223372036854775807" in _err(proc)
+        assert "internal error" not in proc.stderr and seed not in proc.stderr  # not thousands of digits echoed
+        assert not (tmp_path / "never").exists()
+
+
+@pytest.mark.parametrize("timeout", ["inf", "nan", "1e400", "0"])
+def test_a_connect_timeout_that_is_not_a_finite_number_is_refused(cli, tmp_path, timeout):
+    for extra in ((), ("--scheduler", "tcp://127.0.0.1:9")):
+        proc = cli("sweep", "nowhere.toml", "--connect-timeout", timeout, *extra)
+        assert proc.returncode == 2, proc.stderr
+        _no_traceback(proc)
+        assert "--connect-timeout: expected a number of seconds" in _err(proc) and repr(timeout) in _err(proc)
+        assert "internal error" not in proc.stderr
+
+
+@pytest.mark.parametrize("command", ["run", "show", "sweep"])
+def test_a_deeply_nested_toml_file_is_refused_naming_the_file(cli, tmp_path, command):
+    path = tmp_path / "deep.toml"
+    path.write_text('description = "x"\nvalue = ' + "[" * 50_000 + "]" * 50_000 + "\n")
+    proc = cli(command, path)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    _no_traceback(proc)
+    assert "deep.toml" in _err(proc) and "internal error" not in proc.stderr
+
+
+# --- Ctrl-C at any moment: one paragraph, exit 130, never a traceback -----------------------------
+
+SMALL_SWEEP = """description = "small"
+scenario = "denmark"
+steps = 24
+replicates = 4
+[parameters]
+n_citizens = 300
+[vary]
+steering_intensity = [0.1, 0.5, 0.9]
+"""
+
+
+def _sweep_in_own_group(tmp_path):
+    import os
+    import subprocess
+
+    from tests.conftest import SAMSKABELSE, own_process_group
+
+    (tmp_path / "small.toml").write_text(SMALL_SWEEP)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAMSKABELSE_")}
+    env["MPLBACKEND"] = "Agg"
+    return own_process_group([str(SAMSKABELSE), "sweep", "small.toml", "--out", "out", "--workers", "2"], cwd=tmp_path,
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _fork_server_of(pid: int) -> int | None:
+    """The multiprocessing fork server started by process ``pid``, if it runs."""
+    from pathlib import Path
+
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid and b"forkserver" in (stat.parent / "cmdline").read_bytes():
+                return int(stat.parent.name)
+        except (OSError, IndexError, ValueError):
+            continue
+    return None
+
+
+def _ctrl_c(proc) -> tuple[int, str]:
+    """Ctrl-C as a terminal sends it: SIGINT to every process of the group."""
+    import os
+    import signal
+
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    return proc.returncode, err
+
+
+@pytest.mark.skipif(not __import__("pathlib").Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+@pytest.mark.parametrize("delay", [0.4, 1.0, 2.0])
+def test_ctrl_c_while_the_sweep_starts_prints_no_traceback(tmp_path, delay):
+    import signal
+    import time
+
+    with _sweep_in_own_group(tmp_path) as proc:
+        time.sleep(delay)  # Python and the model's libraries are still loading
+        status, err = _ctrl_c(proc)
+    assert "Traceback" not in err, err
+    assert status in (130, -signal.SIGINT), err   # -SIGINT: stopped before Python had started; a shell shows 130 too
+    if status == 130:
+        assert "samskabelse: stopped: interrupted" in err, err
+
+
+@pytest.mark.skipif(not __import__("pathlib").Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_ctrl_c_while_the_workers_start_prints_no_traceback_and_says_how_to_resume(tmp_path):
+    import time
+
+    with _sweep_in_own_group(tmp_path) as proc:
+        deadline = time.monotonic() + 60
+        while _fork_server_of(proc.pid) is None and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.01)
+        assert _fork_server_of(proc.pid), "the sweep started no fork server for its workers"
+        time.sleep(0.3)  # the fork server is importing the model now, before any worker exists
+        status, err = _ctrl_c(proc)
+    assert "Traceback" not in err, err
+    assert status == 130, err
+    message = " ".join(err.split())
+    assert "samskabelse: stopped: interrupted" in message and "samskabelse sweep small.toml --out out --workers 2" in message

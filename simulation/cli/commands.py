@@ -30,8 +30,9 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
             continue
         try:
             value = coerce_value(name, text)
-        except ParameterError as exc:
-            raise InputError(f"--{name} {text}: {exc}.") from None
+        except ParameterError as exc:  # the error shows the value too, shortened when it is long
+            typed = f"--{name} {text}" if len(text) <= 60 else f"--{name}"
+            raise InputError(f"{typed}: {exc}.") from None
         if name in values:
             try:
                 other = coerce_value(name, values[name])

@@ -49,7 +49,8 @@ def seconds(text: str) -> float:
     try:
         return check_timeout(text)
     except InputError as exc:
-        raise argparse.ArgumentTypeError(str(exc).removeprefix(f"--connect-timeout {text}: ")) from None
+        rule = str(exc).removeprefix(f"--connect-timeout {text}: ").rstrip(".")
+        raise argparse.ArgumentTypeError(f"{rule}, got {text!r}") from None
 
 
 # --- the parser ----------------------------------------------------------------------------
