@@ -252,8 +252,8 @@ def recruit_by_asking(W: World, p: Parameters, rng: np.random.Generator) -> None
     """5. Recruitment: being asked through ties and by outreach, and own initiative.
 
     Each volunteer asks each contact j with probability asks_per_volunteer / degree_i;
-    each association makes Poisson(outreach_per_association * N / 1000 + outreach_per_member * members)
-    outreach asks (its reach grows with the population it serves), to a random citizen of any group with probability targeting, else of its
+    each association makes Poisson(outreach_per_association + outreach_per_member * members)
+    outreach asks (so the density of associations, per citizen, reaches citizens), to a random citizen of any group with probability targeting, else of its
     own group. Under pressure for quick results an outreach ask, with probability
     yield_selection * q, weighs a second candidate from its own group and asks whichever is
     likelier to join (cream-skimming: similar, ready, not vulnerable). An asked citizen joins
@@ -285,7 +285,7 @@ def recruit_by_asking(W: World, p: Parameters, rng: np.random.Generator) -> None
     ask_assoc = c.association[asker]
 
     # outreach asks by associations
-    n_out = rng.poisson(p.outreach_per_association * n / 1000.0 + p.outreach_per_member * a.members)
+    n_out = rng.poisson(p.outreach_per_association + p.outreach_per_member * a.members)
     out_assoc = np.repeat(np.arange(a.n), n_out)
     wide = rng.random(len(out_assoc)) < p.targeting
     out_target = np.empty(len(out_assoc), dtype=np.int64)

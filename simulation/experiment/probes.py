@@ -23,12 +23,13 @@ import numpy as np
 from simulation.core.model import CoCreationModel
 from simulation.core.parameters import PolicyChange
 
-#: The settings every probe starts from (the Danish baseline's structural conditions).
-BASE: dict[str, Any] = {"n_associations": 25, "n_staff": 10}
+#: Associations and staff per 1,000 citizens in every probe (the model's defaults); probes of other sizes
+#: keep these densities, so that a size is a size and not a denser or sparser civil society.
+ASSOCIATIONS_PER_1000, STAFF_PER_1000 = 25, 10
 
-#: Structural conditions of the two countries of pattern 3 (and of the rank-order prediction).
-HIGH_TRUST = {"societal_trust": 0.70, "initial_generalised_trust": 0.70, "initial_trust_municipality": 0.65, "n_associations": 30}
-LOW_TRUST = {"societal_trust": 0.35, "initial_generalised_trust": 0.35, "initial_trust_municipality": 0.40, "n_associations": 8}
+#: Structural conditions of the two countries of pattern 3: societal trust and associations per 1,000 citizens.
+HIGH_TRUST = {"societal_trust": 0.70, "initial_generalised_trust": 0.70, "initial_trust_municipality": 0.65, "associations_per_1000": 30}
+LOW_TRUST = {"societal_trust": 0.35, "initial_generalised_trust": 0.35, "initial_trust_municipality": 0.40, "associations_per_1000": 8}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,9 +47,12 @@ def _series(indicator: str | Sequence[str], seeds: Sequence[int], n_citizens: in
     """Monthly values (months 0..steps) of one or more indicators, one row per seed: shape (seeds, steps + 1[, k])."""
     names = [indicator] if isinstance(indicator, str) else list(indicator)
     policy = tuple(PolicyChange(step=s, changes=tuple(c.items())) for s, c in schedule)
+    per_1000 = parameters.pop("associations_per_1000", ASSOCIATIONS_PER_1000)
+    sizes = {"n_citizens": n_citizens, "n_associations": max(1, round(per_1000 * n_citizens / 1000)),
+             "n_staff": max(1, round(STAFF_PER_1000 * n_citizens / 1000))}
     out = []
     for seed in seeds:
-        m = CoCreationModel(rng=seed, **{**BASE, "n_citizens": n_citizens, "steps": steps, "policy_schedule": policy, **parameters})
+        m = CoCreationModel(rng=seed, **{**sizes, "steps": steps, "policy_schedule": policy, **parameters})
         rows = [[m.indicators[k] for k in names]]
         for _ in range(steps):
             m.step()
