@@ -601,3 +601,12 @@ def test_an_invalid_value_in_a_large_design_is_still_found(tmp_path):
     text = text.replace('scenario = "denmark"', 'scenario = "with_policy.toml"').replace("steps = 24\n", "")
     with pytest.raises(InputError, match="steps = 12"):
         load_experiment(_write(tmp_path, text, name="policy_sweep.toml"))
+
+
+def test_a_folder_named_like_a_batch_in_runs_is_set_aside_not_read(reference, tmp_path):
+    out = _copy_of_reference(reference, tmp_path)
+    (out / "runs" / "runs-0000099-0000099.csv").mkdir()   # e.g. another sweep's --out pointed in here
+    table, said = _resume(tmp_path, out)
+    assert "runs-0000099-0000099.csv: it is not a file; set aside" in said
+    assert (out / "runs" / "runs-0000099-0000099.csv.bad").is_dir()
+    pd.testing.assert_frame_equal(pd.read_csv(out / "results.csv"), reference[1])

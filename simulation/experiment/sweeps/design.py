@@ -19,7 +19,7 @@ import json
 import math
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -45,9 +45,12 @@ MAX_RUNS = 1_000_000
 MAX_RANGE_NUM = 10_000
 
 
-@dataclasses.dataclass(frozen=True)
-class Run:
-    """One run of a sweep: its id, design point, replicate number and seed."""
+class Run(NamedTuple):
+    """One run of a sweep: its id, design point, replicate number and seed.
+
+    A named tuple rather than a dataclass: a design of a million runs lists them in a few
+    seconds instead of twice that.
+    """
 
     run_id: int
     point: tuple[tuple[str, Any], ...]

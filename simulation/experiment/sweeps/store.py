@@ -112,22 +112,26 @@ def check_batch(design: Design, frame: pd.DataFrame, name: str, runs_by_id: dict
     return None
 
 
-def load_saved(design: Design, out_dir: Path, warn: Callable[[str], None]) -> pd.DataFrame:
+def load_saved(design: Design, out_dir: Path, warn: Callable[[str], None], runs: Sequence[Run] | None = None) -> pd.DataFrame:
     """All rows saved in ``out_dir/runs`` for this design (duplicates dropped, bad files set aside).
 
     Each batch file is checked with :func:`check_batch`; a file that cannot be read or fails a
     check is renamed ``*.bad`` (kept for inspection) with a warning, so its runs count as
-    not done and are run again.
+    not done and are run again. ``runs`` is ``design.runs()`` when the caller has it already.
     """
     runs_dir = out_dir / "runs"
     frames = []
     expected = design.columns()
-    runs_by_id = {r.run_id: r for r in design.runs()}
+    runs_by_id = {r.run_id: r for r in (design.runs() if runs is None else runs)}
     for f in sorted(runs_dir.glob("runs-*.csv")) if runs_dir.is_dir() else []:
+        frame = None
         try:
-            frame = read_table(f)
-            problem = check_batch(design, frame, f.name, runs_by_id)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+            if f.is_file():
+                frame = read_table(f)
+                problem = check_batch(design, frame, f.name, runs_by_id)
+            else:
+                problem = "it is not a file"
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError, OSError) as exc:
             problem = f"cannot be read ({' '.join(str(exc).split())})"
         if problem is not None:
             kept = set_aside(f)

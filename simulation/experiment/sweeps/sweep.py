@@ -167,9 +167,9 @@ def _run_locked(design: Design, out_dir: Path, executor: cf.Executor | None, *, 
         say(f"warning: earlier runs in {display(out_dir)} were made with code revision {', '.join(sorted(map(str, revisions)))}; "
             f"this is {info['code_revision']}. Results may mix model versions.")
 
-    saved = load_saved(design, out_dir, lambda m: say(f"warning: {m}"))
-    done_ids = set(saved["run_id"].astype(int).tolist())
     all_runs = design.runs()
+    saved = load_saved(design, out_dir, lambda m: say(f"warning: {m}"), all_runs)
+    done_ids = set(saved["run_id"].astype(int).tolist())
     pending = [r for r in all_runs if r.run_id not in done_ids]
     total = len(all_runs)
 
@@ -226,7 +226,7 @@ def _run_locked(design: Design, out_dir: Path, executor: cf.Executor | None, *, 
 
     n_saved = done
     try:
-        table = load_saved(design, out_dir, lambda m: say(f"warning: {m}"))
+        table = load_saved(design, out_dir, lambda m: say(f"warning: {m}"), all_runs)
         n_saved = int(table["run_id"].nunique()) if len(table) else 0
         if n_saved != total:
             close("incomplete", n_saved)
