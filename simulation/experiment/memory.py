@@ -5,9 +5,10 @@ a Mesa agent object per association and staff member, and the tie list
 (``simulation/core/network.py``), whose construction briefly holds about eight int64 or
 float arrays per tie drawn. The estimate is linear in those sizes; its coefficients were
 measured as the peak resident memory of a run above that of the process before it
-(``VmHWM`` in ``/proc/self/status``; command in ``docs/cli.md``), for 1,000 to 400,000
-citizens, mean degree 2 to 100 and up to 200,000 associations, and lie within about 25 % of
-every measurement (``tests/test_sweep.py`` checks a factor of 2).
+(``VmHWM`` in ``/proc/self/status`` before ``CoCreationModel(...)`` and after its last step,
+one process per size), for 1,000 to 400,000 citizens, mean degree 2 to 100 and up to 200,000
+associations; the estimate lies within about 25 % of every measurement (the test
+``test_the_memory_estimate_is_within_a_factor_of_two_of_a_measured_run`` checks a factor of 2).
 
 :func:`check_memory` refuses a run (or a sweep's largest design point times its workers)
 that would not fit in the memory this machine has available, so that it ends with a
