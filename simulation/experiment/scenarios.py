@@ -144,7 +144,6 @@ def _read_scenario_file(path: Path) -> dict[str, Any]:
     policy = data.get("policy", [])
     if not isinstance(policy, list):
         raise InputError(f"{where}: 'policy' must be a list of [[policy]] tables, got {policy!r}.")
-    changed: dict[tuple[Any, str], int] = {}  # (step, lever) -> the table that changes it
     for i, entry in enumerate(policy):
         table = f"the {ordinal(i + 1)} [[policy]] table"
         if isinstance(entry, Mapping):
@@ -159,13 +158,10 @@ def _read_scenario_file(path: Path) -> dict[str, Any]:
             parse_policy_schedule([entry])
         except ParameterError as exc:
             raise InputError(f"{where}: {table}{str(exc).removeprefix('policy_schedule entry 1')}.") from None
-        for lever in entry:
-            if lever != "step":
-                earlier = changed.setdefault((entry["step"], lever), i)
-                if earlier != i:
-                    raise InputError(f"{where}: the {ordinal(earlier + 1)} and {table} both change {lever!r} at step "
-                                     f"{entry['step']}; which value is meant cannot be told. Give each lever one change "
-                                     "per step.")
+    try:  # the schedule as a whole (one change per lever and step): the model's own rule, reported with this file's name
+        make_parameters(steps=FIELDS["steps"].metadata["range"][1], policy_schedule=policy)
+    except ParameterError as exc:
+        raise InputError(f"{where}: [[policy]] tables: {str(exc).removeprefix('policy_schedule: ')}.") from None
     return {"description": desc.strip(), "base": base, "settings": settings, "policy": [dict(e) for e in policy]}
 
 
