@@ -161,7 +161,7 @@ def _read_scenario_file(path: Path) -> dict[str, Any]:
     try:  # the schedule as a whole (one change per lever and step): the model's own rule, reported with this file's name
         make_parameters(steps=FIELDS["steps"].metadata["range"][1], policy_schedule=policy)
     except ParameterError as exc:
-        raise InputError(f"{where}: [[policy]] tables: {str(exc).removeprefix('policy_schedule: ')}.") from None
+        raise InputError(f"{where}: [[policy]] tables: {str(exc).removeprefix('policy_schedule: ').rstrip('.')}.") from None
     return {"description": desc.strip(), "base": base, "settings": settings, "policy": [dict(e) for e in policy]}
 
 
