@@ -518,3 +518,23 @@ def test_ctrl_c_while_the_workers_start_prints_no_traceback_and_says_how_to_resu
     assert status == 130, err
     message = " ".join(err.split())
     assert "samskabelse: stopped: interrupted" in message and "samskabelse sweep small.toml --out out --workers 2" in message
+
+
+@pytest.mark.skipif(not __import__("pathlib").Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP"])
+def test_kill_or_a_closed_terminal_stops_a_run_as_ctrl_c_does(tmp_path, sig):
+    import os
+    import signal
+    import subprocess
+
+    from tests.conftest import SAMSKABELSE, own_process_group
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAMSKABELSE_")}
+    env["MPLBACKEND"] = "Agg"
+    command = [str(SAMSKABELSE), "run", "--steps", "1000", "--set", "n_citizens=3000", "--out", "long", "--no-figure"]
+    with own_process_group(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        assert proc.stdout.readline().startswith("Scenario denmark")  # the run has begun
+        proc.send_signal(getattr(signal, sig))
+        _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and err.strip() == "samskabelse: stopped: interrupted."

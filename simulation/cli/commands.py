@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from simulation.cli.messages import error, say, stop_signals_as_ctrl_c, wrap
+from simulation.cli.messages import error, say, wrap
 from simulation.core.parameters import FIELDS, GOVERNANCE_MODES, KINDS, LEVERS, coerce_value, describe, parameter_table_markdown
 from simulation.errors import InputError, ParameterError, display
 from simulation.experiment.files import check_out_folder, ensure_output_folder, load_json
@@ -228,5 +228,4 @@ def _check_port_free(host: str, port: int) -> None:
 def cmd_viz(args: argparse.Namespace) -> int:
     """Serve the browser model until Ctrl-C, ``kill`` or a closed terminal stops it."""
     _check_port_free(args.host, args.port)
-    with stop_signals_as_ctrl_c():  # the server is ended with the command (see simulation.viz.serve)
-        return serve(host=args.host, port=args.port)
+    return serve(host=args.host, port=args.port)  # the server ends with the command (see simulation.viz.serve)

@@ -2,7 +2,7 @@
 
 Each sets up its executor the one way (:func:`simulation.experiment.executors.make_executor`:
 this machine's cores, or a Dask cluster with ``--scheduler``), saves runs as they finish, and
-ends a Ctrl-C, ``kill`` or closed terminal with exit status 130 and one paragraph saying how to
+ends a Ctrl-C, ``kill`` or closed terminal (see :func:`simulation.cli.parser.run`) with exit status 130 and one paragraph saying how to
 resume, never a traceback.
 """
 
@@ -14,7 +14,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from simulation.cli.messages import EXIT_INTERRUPTED, error, say, stop_signals_as_ctrl_c
+from simulation.cli.messages import EXIT_INTERRUPTED, error, say
 from simulation.errors import display
 from simulation.experiment.executors import make_executor
 from simulation.experiment.files import ensure_output_folder, load_json
@@ -44,22 +44,20 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     again = _same_command()
     stop_after = os.environ.get("SAMSKABELSE_SWEEP_STOP_AFTER")  # tests: act as if Ctrl-C after K saved runs
     try:
-        # a batch system ending the job, or a closed terminal, stops the sweep as cleanly as Ctrl-C does
-        with stop_signals_as_ctrl_c():
-            design = load_experiment(args.experiment)
-            out_dir = Path(args.out) if args.out is not None else Path("results") / design.name
-            prepare_output(design, out_dir)  # refuse a folder of another experiment before connecting anywhere
-            for note in design.notes:
-                error(note, prefix="note")
-            with make_executor(args.workers, args.scheduler, args.connect_timeout) as ex:
-                ensure_output_folder(out_dir)  # before any run, not after them
-                if not args.quiet:
-                    say(f"Experiment {design.name}: {design.n_runs} runs ({design.n_runs // design.replicates} design points "
-                        f"x {design.replicates} seeds) of scenario {design.scenario}, {design.base.steps} months, keeping "
-                        f"{design.keep}{f' (k = {design.k})' if design.k else ''}; output {display(out_dir)}/")
-                table = run_sweep(design, out_dir, ex.executor, progress=not args.quiet, workers=ex.workers,
-                                  batch_size=args.batch_size, executor_label=ex.label,
-                                  stop_after=int(stop_after) if stop_after else None)
+        design = load_experiment(args.experiment)
+        out_dir = Path(args.out) if args.out is not None else Path("results") / design.name
+        prepare_output(design, out_dir)  # refuse a folder of another experiment before connecting anywhere
+        for note in design.notes:
+            error(note, prefix="note")
+        with make_executor(args.workers, args.scheduler, args.connect_timeout) as ex:
+            ensure_output_folder(out_dir)  # before any run, not after them
+            if not args.quiet:
+                say(f"Experiment {design.name}: {design.n_runs} runs ({design.n_runs // design.replicates} design points "
+                    f"x {design.replicates} seeds) of scenario {design.scenario}, {design.base.steps} months, keeping "
+                    f"{design.keep}{f' (k = {design.k})' if design.k else ''}; output {display(out_dir)}/")
+            table = run_sweep(design, out_dir, ex.executor, progress=not args.quiet, workers=ex.workers,
+                              batch_size=args.batch_size, executor_label=ex.label,
+                              stop_after=int(stop_after) if stop_after else None)
     except SweepInterrupted as exc:
         return _stopped(f"interrupted. {exc.done} of {exc.total} runs are saved in {display(exc.out_dir / 'runs')}. "
                         f"Run the same command again to resume without rerunning them: {again}")
@@ -80,10 +78,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     require_not_empty("--out", args.out)
     require_not_empty("--scheduler", args.scheduler)
     try:
-        with stop_signals_as_ctrl_c():
-            build_report(args.out, args.size, experiment_dir=args.experiments, workers=args.workers, scheduler=args.scheduler,
-                         connect_timeout=args.connect_timeout, resume=args.resume, sensitivity=not args.no_sensitivity,
-                         quiet=args.quiet)
+        build_report(args.out, args.size, experiment_dir=args.experiments, workers=args.workers, scheduler=args.scheduler,
+                     connect_timeout=args.connect_timeout, resume=args.resume, sensitivity=not args.no_sensitivity,
+                     quiet=args.quiet)
     except (SweepInterrupted, KeyboardInterrupt):
         return _stopped(f"interrupted. The runs finished so far are kept in {display(Path(args.out) / 'sweeps')}; "
                         f"run the command again with --resume to reuse them: {_same_command('--resume')}")
@@ -95,9 +92,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     require_not_empty("--out", args.out)
     require_not_empty("--scheduler", args.scheduler)
     try:
-        with stop_signals_as_ctrl_c():
-            result, paths = run_sensitivity_file(args.file, args.out, workers=args.workers, scheduler=args.scheduler,
-                                                 connect_timeout=args.connect_timeout, quiet=args.quiet)
+        result, paths = run_sensitivity_file(args.file, args.out, workers=args.workers, scheduler=args.scheduler,
+                                             connect_timeout=args.connect_timeout, quiet=args.quiet)
     except (SweepInterrupted, KeyboardInterrupt):
         return _stopped(f"interrupted. The runs finished so far are saved in {display(Path(args.out))}; run the same "
                         f"command again to resume without rerunning them: {_same_command()}")

@@ -13,7 +13,7 @@ import sys
 from simulation import __version__
 from simulation.cli.commands import cmd_params, cmd_plot, cmd_run, cmd_scenarios, cmd_show, cmd_viz
 from simulation.cli.experiments import cmd_report, cmd_sensitivity, cmd_sweep
-from simulation.cli.messages import EXIT_FAILED, EXIT_INPUT, EXIT_INTERRUPTED, error
+from simulation.cli.messages import EXIT_FAILED, EXIT_INPUT, EXIT_INTERRUPTED, error, stop_signals_as_ctrl_c
 from simulation.errors import InputError
 from simulation.experiment.executors import check_timeout
 from simulation.experiment.sensitivity import SENSITIVITY_FILE
@@ -155,7 +155,10 @@ def run(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
         args = build_parser().parse_args(argv)
-        return args.func(args)
+        # kill (a batch system, a service manager) or a closed terminal stops any command as Ctrl-C
+        # does: a sweep saves what is done, viz ends its server
+        with stop_signals_as_ctrl_c():
+            return args.func(args)
     except InputError as exc:
         error(str(exc))
         return EXIT_INPUT
