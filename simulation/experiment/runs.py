@@ -29,20 +29,7 @@ from simulation.core.indicators import INDICATORS, PUBLIC_INDICATORS
 from simulation.core.model import CoCreationModel
 from simulation.core.parameters import Parameters
 from simulation.errors import InputError, display
-from simulation.experiment.files import (  # noqa: F401 - re-exported: older callers import them from here
-    _UMASK,
-    check_out_folder,
-    ensure_output_folder,
-    load_json,
-    now,
-    provenance,
-    read_table,
-    to_jsonable,
-    write_atomic,
-    write_json,
-    write_table,
-    write_text_atomic,
-)
+from simulation.experiment.files import _UMASK, check_out_folder, load_json, now, provenance, read_table, write_json, write_table
 from simulation.experiment.memory import check_memory
 from simulation.experiment.plots import plot_run
 

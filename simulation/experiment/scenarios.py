@@ -43,14 +43,12 @@ from simulation.core.parameters import (
     LEVERS,
     ParameterError,
     Parameters,
-    allowed,
     coerce_value,
-    describe,
     make_parameters,
     parse_policy_schedule,
 )
 from simulation.errors import InputError, display, suggest
-from simulation.experiment.schema import check_keys, check_type, read_toml
+from simulation.experiment.schema import check_keys, check_parameter_type, check_type, read_toml
 
 #: Scenario used when none is named.
 DEFAULT_SCENARIO = "denmark"
@@ -153,7 +151,7 @@ def _read_scenario_file(path: Path) -> dict[str, Any]:
                                  "a month from 1 to the scenario's steps.")
             for key, value in entry.items():
                 if key != "step" and key in FIELDS:
-                    _check_file_type(key, value, f"{where}: {table}: key")
+                    check_parameter_type(key, value, f"{where}: {table}: key")
         try:
             parse_policy_schedule([entry])
         except ParameterError as exc:
@@ -305,22 +303,6 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-#: The TOML type a file must give each declared type.
-_TOML_TYPE = {"bool": "a TOML boolean (true or false, without quotes)", "int": "a TOML integer (a whole number, without quotes)",
-              "float": "a TOML number (without quotes)"}
-
-
-def _check_file_type(key: str, value: Any, source: str) -> None:
-    """A value from a TOML file must have its TOML type: a quoted number or boolean is an error.
-
-    (Text is parsed only from a command line, where everything is text.)
-    """
-    kind = describe(key)["type"]
-    if kind in _TOML_TYPE and isinstance(value, str):
-        raise InputError(f"{source} {key!r} = {value!r}: a quoted value is text, but {key!r} expects {_TOML_TYPE[kind]}; "
-                         f"write {key} = {value.strip()} (allowed: {allowed(key)}).")
-
-
 def _typed_settings(values: Mapping[str, Any], source: str, schedule_hint: str, *, from_file: bool = False) -> dict[str, Any]:
     """Coerce and check each parameter value; errors name ``source`` and the key.
 
@@ -332,7 +314,7 @@ def _typed_settings(values: Mapping[str, Any], source: str, schedule_hint: str, 
         if key == "policy_schedule":
             raise InputError(f"{source} 'policy_schedule': {schedule_hint}.")
         if key in FIELDS and from_file:
-            _check_file_type(key, value, source)
+            check_parameter_type(key, value, source)
         try:
             typed[key] = coerce_value(key, value)
         except ParameterError as exc:

@@ -8,7 +8,8 @@ naming the file and the key:
   not waited on) and turns syntax errors and absurd nesting into an :class:`InputError`;
 * :func:`check_keys` rejects unknown keys with the closest known one (did you mean ...?);
 * :func:`check_type` checks a value's TOML type (text, table, list, whole number, number,
-  boolean) and names what was expected.
+  boolean) and names what was expected; :func:`check_parameter_type` does so for a model
+  parameter's value (a quoted ``"200"`` is text, not a number).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from simulation.core.parameters import allowed, describe
 from simulation.errors import InputError, display, suggest
 from simulation.experiment.files import MAX_INPUT_BYTES, read_input_text
 
@@ -81,3 +83,20 @@ def check_type(where: str, key: str, value: Any, kind: str) -> Any:
     if isinstance(value, bool) and kind != "bool" or not isinstance(value, types):
         raise InputError(f"{where}: key {key!r} must be {words}, got {value!r}.")
     return value
+
+
+#: The TOML type a file must give a parameter of each declared type.
+_TOML_TYPE = {"bool": "a TOML boolean (true or false, without quotes)", "int": "a TOML integer (a whole number, without quotes)",
+              "float": "a TOML number (without quotes)"}
+
+
+def check_parameter_type(key: str, value: Any, source: str) -> None:
+    """A parameter's value from a TOML file must have its TOML type: a quoted number or boolean is an error.
+
+    (Text is parsed only from a command line, where everything is text.) ``source`` names the
+    file and table, e.g. ``"x.toml: [parameters] key"``.
+    """
+    kind = describe(key)["type"]
+    if kind in _TOML_TYPE and isinstance(value, str):
+        raise InputError(f"{source} {key!r} = {value!r}: a quoted value is text, but {key!r} expects {_TOML_TYPE[kind]}; "
+                         f"write {key} = {value.strip()} (allowed: {allowed(key)}).")

@@ -12,13 +12,11 @@ Split by job:
 Import from here: ``from simulation.experiment.sweeps import load_experiment, run_sweep``.
 """
 
-from simulation.experiment.executors import available_cores, dask_executor, local_executor  # moved; kept here for older callers
 from simulation.experiment.sweeps.design import KEEP_MODES, MAX_RUNS, Design, Run, load_experiment, replicate_seeds
 from simulation.experiment.sweeps.store import load_saved, prepare_output
 from simulation.experiment.sweeps.sweep import SweepFailed, SweepInterrupted, plot_design, replot_sweep, run_batch, run_sweep
 
 __all__ = [
-    "available_cores", "dask_executor", "local_executor",
     "KEEP_MODES", "MAX_RUNS", "Design", "Run", "SweepFailed", "SweepInterrupted", "load_experiment", "load_saved",
     "plot_design", "prepare_output", "replicate_seeds", "replot_sweep", "run_batch", "run_sweep",
 ]

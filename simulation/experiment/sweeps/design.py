@@ -29,8 +29,8 @@ from simulation.core.parameters import FIELDS, GOVERNANCE_MODES, LEVERS, Paramet
 from simulation.errors import InputError, display, suggest
 from simulation.experiment.files import read_input_text, to_jsonable
 from simulation.experiment.memory import check_memory
-from simulation.experiment.scenarios import _check_file_type, find, merge_settings, resolve
-from simulation.experiment.schema import check_keys, check_type, parse_toml
+from simulation.experiment.scenarios import find, merge_settings, resolve
+from simulation.experiment.schema import check_keys, check_parameter_type, check_type, parse_toml
 
 KEEP_MODES = ("every_step", "final", "mean_last_k")
 EXPERIMENT_KEYS = ("description", "scenario", "steps", "replicates", "root_seed", "parameters", "vary", "keep")
@@ -235,7 +235,7 @@ def _grid_values(where: str, name: str, spec: Any) -> list[Any]:
         raise InputError(f"{where}: {key}: {len(values):,} values; a sweep has at most {MAX_RUNS:,} runs.")
     out = []
     for v in values:
-        _check_file_type(name, v, f"{where}: {key}: value of")
+        check_parameter_type(name, v, f"{where}: {key}: value of")
         try:
             out.append(coerce_value(name, v))
         except ParameterError as exc:
