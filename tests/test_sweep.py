@@ -610,3 +610,22 @@ def test_a_folder_named_like_a_batch_in_runs_is_set_aside_not_read(reference, tm
     assert "runs-0000099-0000099.csv: it is not a file; set aside" in said
     assert (out / "runs" / "runs-0000099-0000099.csv.bad").is_dir()
     pd.testing.assert_frame_equal(pd.read_csv(out / "results.csv"), reference[1])
+
+
+def test_a_design_of_sampled_points_runs_each_point_with_every_seed(tmp_path):
+    import dataclasses
+
+    from simulation.experiment.sweeps import PointsDesign
+
+    grid = load_experiment(_write(tmp_path))
+    points = [(("steering_intensity", 0.2), ("n_citizens", 120)), (("steering_intensity", 0.7), ("n_citizens", 90))]
+    fields = {f.name: getattr(grid, f.name) for f in dataclasses.fields(grid)}
+    design = PointsDesign(**{**fields, "name": "sampled", "vary": {"steering_intensity": [], "n_citizens": []}}, points=points)
+    assert design.n_runs == 4 and design.largest_point()["n_citizens"] == 120
+    design.check_points("sampled")
+    table = run_sweep(design, tmp_path / "out", workers=1, progress=False, figures=False)
+    assert list(table["run_id"]) == [0, 1, 2, 3]
+    assert list(table["steering_intensity"]) == [0.2, 0.2, 0.7, 0.7] and list(table["n_citizens"]) == [120, 120, 90, 90]
+    assert table["seed"].tolist() == grid.seeds * 2
+    other = dataclasses.replace(design, points=points[::-1])
+    assert other.hash() != design.hash()

@@ -1,9 +1,11 @@
-"""The design of a sweep: which runs it has (grid points times replicate seeds) and what each keeps.
+"""The design of a sweep: which runs it has (grid or sampled points times replicate seeds) and what each keeps.
 
 An experiment file (TOML; format in ``docs/cli.md``) names a base scenario, the parameters
 to vary (lists of values or ranges ``{start, stop, num}``), the number of replicate seeds
 and what to keep of each run. :func:`load_experiment` reads and validates it into a
-:class:`Design`, whose :meth:`Design.runs` lists every :class:`Run`.
+:class:`Design`, whose :meth:`Design.runs` lists every :class:`Run`. A
+:class:`PointsDesign` runs an explicit list of points instead of a grid (the sensitivity
+analysis's samples).
 
 Seeds: replicate ``r`` uses the same seed at every design point (common random numbers),
 derived from ``SeedSequence(root_seed)``; each row stores its seed. A run's result depends
@@ -188,6 +190,54 @@ class Design:
             "notes": self.notes,
             **self.resolved(),
         }
+
+
+@dataclasses.dataclass
+class PointsDesign(Design):
+    """A design whose runs are an explicit list of points (each with every replicate seed), e.g. a SALib sample.
+
+    ``vary`` names the columns (one per factor; its value lists are left empty) and
+    ``points`` holds one ``((name, value), ...)`` tuple per sample row.
+    """
+
+    points: list[tuple[tuple[str, Any], ...]] = dataclasses.field(default_factory=list)
+
+    @property
+    def n_runs(self) -> int:
+        """Number of runs: points times replicates."""
+        return len(self.points) * self.replicates
+
+    def runs(self) -> list[Run]:
+        """Every run: points in sample order, then replicates."""
+        return [
+            Run(run_id=i * self.replicates + r, point=point, replicate=r, seed=seed)
+            for i, point in enumerate(self.points)
+            for r, seed in enumerate(self.seeds)
+        ]
+
+    def largest_point(self) -> dict[str, Any]:
+        """The base parameters with every sampled size at its largest value."""
+        sizes = {name: getattr(self.base, name) for name in ("n_citizens", "mean_degree", "n_associations", "n_staff", "steps")}
+        for point in self.points:
+            for name, value in point:
+                if name in sizes:
+                    sizes[name] = max(sizes[name], value)
+        return sizes
+
+    def check_points(self, where: str) -> None:
+        """Every point can be built (each is tried: a sample is not a grid of separate values)."""
+        for i, point in enumerate(self.points):
+            try:
+                self.parameters_for(Run(run_id=i, point=point, replicate=0, seed=self.seeds[0] if self.seeds else 0))
+            except ParameterError as exc:
+                shown = ", ".join(f"{n} = {v!r}" for n, v in point)
+                raise InputError(f"{where}: the sample point {shown} is not valid: {exc}.") from None
+
+    def resolved(self) -> dict[str, Any]:
+        """As a grid design's, with the points (so the hash covers them)."""
+        out = super().resolved()
+        out["points"] = to_jsonable([dict(p) for p in self.points])
+        return out
 
 
 # --- reading a design --------------------------------------------------------------------
