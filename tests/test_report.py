@@ -266,6 +266,22 @@ def test_every_input_is_checked_before_an_earlier_report_is_touched(tiny_report,
     assert _snapshot(earlier) == before
 
 
+@pytest.mark.parametrize("sweep", ["sweeps/crowding_out", "sweeps/sensitivity/morris"])
+def test_a_sweep_folder_the_manifest_does_not_list_is_not_run_into(tiny_report, tmp_path, sweep):
+    import shutil
+
+    earlier = tmp_path / "report"
+    shutil.copytree(tiny_report[0], earlier)
+    manifest = json.loads((earlier / "manifest.json").read_text())
+    manifest["sweeps"].remove(sweep)  # as if someone had put their own sweep there
+    (earlier / "manifest.json").write_text(json.dumps(manifest))
+    before = _snapshot(earlier)
+    proc = run_cli("report", "--size", "tiny", "--out", earlier, "--quiet", cwd=tmp_path, timeout=200)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert sweep.split("/")[-1] in proc.stderr and "--resume" in proc.stderr
+    assert _snapshot(earlier) == before
+
+
 def test_the_report_manifest_lists_every_file_the_report_wrote(tiny_report):
     out, _ = tiny_report
     manifest = json.loads((out / "manifest.json").read_text())

@@ -259,13 +259,14 @@ def build_report(
     sweep_dir = out_dir / "sweeps"
     own_sweeps = {f"sweeps/{n}" for n in designs} | ({"sweeps/sensitivity/morris", "sweeps/sensitivity/sobol"} if sensitivity else set())
     listed = set(listed_sweeps(old)) if old else set()
-    for name, design in designs.items():
-        folder = sweep_dir / name
+    for rel in sorted(own_sweeps):
+        folder = out_dir / rel
         if not folder.exists():
             continue
-        if resume:  # its runs are reused: it must hold this very design
-            prepare_output(design, folder)
-        elif f"sweeps/{name}" not in listed:
+        if resume:  # its runs are reused: it must hold this very design (the sensitivity's is checked when it is sampled)
+            if rel.removeprefix("sweeps/") in designs:
+                prepare_output(designs[rel.removeprefix("sweeps/")], folder)
+        elif rel not in listed:
             raise InputError(f"--out {display(out_dir)}: {display(folder)} holds runs that the earlier report's manifest does "
                              "not list, so this report will not remove them; nothing was changed. Remove that folder, or add "
                              "--resume to reuse its runs if it holds this very experiment.")
