@@ -72,8 +72,11 @@ def make_executor(workers: int | None = None, scheduler: str | None = None, conn
         try:
             yield ExecutorHandle(pool, n, f"local process pool, {n} worker{'s' if n != 1 else ''}")
         finally:
-            # wait=True: a worker still starting would otherwise find the pool's semaphores gone and print a traceback
-            pool.shutdown(wait=True, cancel_futures=True)
+            # wait: a worker still starting would otherwise find the pool's semaphores gone and print a traceback
+            try:
+                pool.shutdown(wait=True, cancel_futures=True)
+            except KeyboardInterrupt:  # Ctrl-C while waiting: stop waiting (how the work ended is already being reported)
+                pool.shutdown(wait=False, cancel_futures=True)
         return
     client, executor = dask_executor(scheduler, timeout=connect_timeout)
     try:

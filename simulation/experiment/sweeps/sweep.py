@@ -192,6 +192,7 @@ def _run_locked(design: Design, out_dir: Path, executor: cf.Executor | None, *, 
     write_json(out_dir / "manifest.json", manifest)
     t0 = time.perf_counter()
     done = len(done_ids)
+    wait = True  # for the local pool's workers to end (not after a second Ctrl-C)
 
     def close(status: str, n: int) -> None:
         try:
@@ -209,20 +210,25 @@ def _run_locked(design: Design, out_dir: Path, executor: cf.Executor | None, *, 
                     f"running the other {len(pending)}.")
             done = _run_pending(design, out_dir, executor, pending, all_runs, done, total, say=say, progress=progress,
                                 batch_size=batch_size, stop_after=stop_after, own_executor=own_executor, n_workers=n_workers)
-    except KeyboardInterrupt as exc:
-        done = getattr(exc, "done", done)
+    except _Stopped as stop:
+        wait = not stop.abandoned
+        close(stop.status, stop.done)
+        if isinstance(stop.error, KeyboardInterrupt):
+            raise SweepInterrupted(stop.done, total, out_dir) from None
+        raise stop.error from None
+    except KeyboardInterrupt:
         close("interrupted", done)
         raise SweepInterrupted(done, total, out_dir) from None
-    except _Stopped as exc:
-        close(exc.status, exc.done)
-        raise exc.error from None
     except BaseException:
         close("failed", done)  # never leave "running" behind
         raise
     finally:
         if own_executor and executor is not None:
-            # wait=True: a worker still starting would otherwise find the pool's semaphores gone and print a traceback
-            executor.shutdown(wait=True, cancel_futures=True)
+            # wait: a worker still starting would otherwise find the pool's semaphores gone and print a traceback
+            try:
+                executor.shutdown(wait=wait, cancel_futures=True)
+            except KeyboardInterrupt:  # Ctrl-C while waiting: stop waiting
+                executor.shutdown(wait=False, cancel_futures=True)
 
     n_saved = done
     try:
@@ -254,11 +260,11 @@ def _run_locked(design: Design, out_dir: Path, executor: cf.Executor | None, *, 
 
 
 class _Stopped(Exception):
-    """Internal: the runs phase stopped with ``error`` after ``done`` runs were saved."""
+    """Internal: the runs phase stopped (``status`` interrupted or failed) by ``error`` after ``done`` runs were saved."""
 
-    def __init__(self, error: Exception, done: int, status: str) -> None:
+    def __init__(self, error: BaseException, done: int, status: str, abandoned: bool = False) -> None:
         super().__init__(str(error))
-        self.error, self.done, self.status = error, done, status
+        self.error, self.done, self.status, self.abandoned = error, done, status, abandoned
 
 
 def _run_pending(design: Design, out_dir: Path, executor: cf.Executor, pending: list[Run], all_runs: list[Run], done: int,
@@ -267,9 +273,9 @@ def _run_pending(design: Design, out_dir: Path, executor: cf.Executor, pending: 
     """Submit the pending runs in batches and save each batch as it finishes; return the runs saved.
 
     Raises:
-        KeyboardInterrupt: with ``done`` set to the runs saved (the batches already running are
-            waited for and saved first, unless Ctrl-C comes again).
-        _Stopped: a run failed or a batch could not be saved.
+        _Stopped: Ctrl-C (the batches already running are waited for and saved first, unless
+            Ctrl-C comes again), a failed run or a batch that could not be saved; it carries the
+            number of runs saved.
     """
     runs_by_id = {r.run_id: r for r in all_runs}
 
@@ -310,12 +316,13 @@ def _run_pending(design: Design, out_dir: Path, executor: cf.Executor, pending: 
         while remaining:
             finished, remaining = cf.wait(remaining, timeout=0.5, return_when=cf.FIRST_COMPLETED)
             for fut in finished:
+                batch = futures.pop(fut)  # a finished batch's rows are saved, not kept in memory
                 exc = fut.exception() if not fut.cancelled() else cf.CancelledError("the executor cancelled the task")
                 if exc is not None:
-                    first = futures[fut][0]
+                    first = batch[0]
                     point = ", ".join(f"{n} = {v!r}" for n, v in first.point)
                     raise SweepFailed(
-                        f"a batch of {len(futures[fut])} run(s) starting with run {first.run_id} ({point}, seed {first.seed}) "
+                        f"a batch of {len(batch)} run(s) starting with run {first.run_id} ({point}, seed {first.seed}) "
                         f"failed: {type(exc).__name__}: {exc}"
                     )
                 n = save(fut.result())
@@ -336,15 +343,11 @@ def _run_pending(design: Design, out_dir: Path, executor: cf.Executor, pending: 
                 for fut in running:
                     if not fut.cancelled() and fut.exception() is None:
                         done += save(fut.result())
-            except KeyboardInterrupt:
-                pass
+            except KeyboardInterrupt:  # Ctrl-C again: abandon them
+                raise _Stopped(exc, done, "interrupted", abandoned=True) from None
             except SweepFailed as failed:
                 exc = failed
-        if isinstance(exc, KeyboardInterrupt):
-            interrupted = KeyboardInterrupt()
-            interrupted.done = done  # type: ignore[attr-defined]
-            raise interrupted from None
-        raise _Stopped(exc, done, "failed") from None
+        raise _Stopped(exc, done, "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed") from None
     finally:
         bar.close()
     return done
