@@ -629,3 +629,14 @@ def test_a_design_of_sampled_points_runs_each_point_with_every_seed(tmp_path):
     assert table["seed"].tolist() == grid.seeds * 2
     other = dataclasses.replace(design, points=points[::-1])
     assert other.hash() != design.hash()
+
+
+def test_the_memory_of_a_cluster_sweep_is_not_multiplied_by_its_remote_workers(tmp_path, monkeypatch):
+    from simulation.experiment import memory
+
+    design = load_experiment(_write(tmp_path))
+    one = memory.estimate_bytes(design.largest_point())
+    monkeypatch.setattr(memory, "machine_memory", lambda: (int(one * 1.5), 2**40))
+    with cf.ThreadPoolExecutor(2) as remote:   # stands for a Dask cluster's executor: not this machine's processes
+        table = run_sweep(design, tmp_path / "out", remote, workers=64, progress=False, figures=False)
+    assert len(table) == N_RUNS

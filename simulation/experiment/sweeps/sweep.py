@@ -110,7 +110,7 @@ def run_sweep(
             pool of ``workers`` processes.
         progress: show a tqdm progress bar (runs done, rate, time left).
         workers: size of the default process pool (default: all cores); also used to size
-            batches and to check memory when an executor is given.
+            batches, and (for a local pool) to check that that many runs at once fit in memory.
         batch_size: runs per task (default: about four tasks per worker, at most 25 runs).
         executor_label: how the manifest names the executor.
         stop_after: stop as if interrupted once this many runs are saved (for tests).
@@ -128,7 +128,9 @@ def run_sweep(
     n_workers = workers or available_cores()
     try:
         prepare_output(design, out_dir)  # nothing is written before this check and the memory check
-        check_memory(design.largest_point(), workers=n_workers, what=f"experiment {design.name}")
+        # on this machine's pool every worker holds a run; a cluster's workers use their own machines' memory
+        local = executor is None or isinstance(executor, cf.ProcessPoolExecutor)
+        check_memory(design.largest_point(), workers=n_workers if local else 1, what=f"experiment {design.name}")
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
