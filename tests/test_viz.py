@@ -121,11 +121,19 @@ def test_browser_model_converts_a_typed_seed():
 def test_browser_model_is_browser_sized_and_follows_its_scenario():
     m = BrowserModel(settings=StartSettings("over_steering_episode"))
     p = m.parameters
-    assert (p.n_citizens, p.n_associations, p.n_staff) == (300, 8, 4)
+    assert (p.n_citizens, p.n_associations, p.n_staff) == (300, 9, 3)   # denmark's 30 associations, 10 staff per 1,000
     assert p.steps >= settings.BROWSER_MIN_STEPS
     assert [c.step for c in p.policy_schedule] == [24, 60]
     big = BrowserModel(n_citizens=900, settings=StartSettings())
-    assert big.parameters.n_associations == 24 and big.parameters.n_staff == 12
+    assert big.parameters.n_associations == 27 and big.parameters.n_staff == 9
+
+
+def test_a_scenario_keeps_its_density_of_associations_on_the_page():
+    """Association density is one of a country's conditions: the sparse southern European web stays sparse."""
+    dense, _ = settings.browser_parameters(StartSettings("denmark"))
+    sparse, _ = settings.browser_parameters(StartSettings("southern_europe"))
+    assert sparse.n_citizens == dense.n_citizens == settings.BROWSER_CITIZENS
+    assert sparse.n_associations / sparse.n_citizens < 0.4 * dense.n_associations / dense.n_citizens
 
 
 def test_browser_model_reads_the_session_settings_on_reset():

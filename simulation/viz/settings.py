@@ -41,10 +41,9 @@ LABELS: dict[str, str] = {
 }
 
 #: The population the browser starts with: a few hundred citizens keep a step immediate and
-#: the network legible. Associations and staff scale with the number of citizens.
+#: the network legible. Associations and staff scale with the number of citizens, keeping the
+#: scenario's density (see :func:`browser_population`).
 BROWSER_CITIZENS = 300
-CITIZENS_PER_ASSOCIATION = 37.5
-ASSOCIATIONS_PER_STAFF = 2
 
 #: The browser run is at least this long, so that a lever moved late still shows its
 #: aftermath (recovery after over-steering takes years).
@@ -160,13 +159,19 @@ class StartSettings:
         return self.resolve()[0].levers()
 
 
-def browser_population(n_citizens: int) -> dict[str, int]:
-    """Population sizes for the browser: associations and staff scale with the citizens."""
-    n_associations = max(2, round(n_citizens / CITIZENS_PER_ASSOCIATION))
+def browser_population(n_citizens: int, like: Parameters | None = None) -> dict[str, int]:
+    """Population sizes for the browser: associations and staff per citizen as in ``like``.
+
+    The density of associations is one of a country's conditions (a sparse web of associations
+    reaches fewer citizens), so a scenario keeps it at the page's size. ``like``: the scenario's
+    parameters (default: the declared defaults).
+    """
+    like = like or make_parameters()
+    scale = n_citizens / like.n_citizens
     return {
         "n_citizens": n_citizens,
-        "n_associations": n_associations,
-        "n_staff": max(1, round(n_associations / ASSOCIATIONS_PER_STAFF)),
+        "n_associations": max(1, round(like.n_associations * scale)),
+        "n_staff": max(1, round(like.n_staff * scale)),
     }
 
 
@@ -191,5 +196,5 @@ def browser_parameters(settings: StartSettings, seed: Any = 1, n_citizens: Any =
         citizens = BROWSER_CITIZENS
     params, _, notes = settings.resolve()
     steps = max(params.steps, BROWSER_MIN_STEPS)
-    params, _, notes = settings.resolve(seed=seed_value, steps=steps, **browser_population(citizens))
+    params, _, notes = settings.resolve(seed=seed_value, steps=steps, **browser_population(citizens, params))
     return params, notices + notes
