@@ -156,13 +156,16 @@ staff. Each step is one month. Citizens are asked by people they know to volunte
 give hours or quit, trust grows or erodes, and ties between people form or fade.
 
 **The question.** How the municipality governs — how hard it *steers*, how much it *facilitates*,
-how fast it wants *results* — changes all of this. Light, supportive steering helps; controlling
-steering crowds out what people give of their own accord. Trust falls fast and grows back slowly.
+how fast it wants *results* — changes all of this. Light steering that coordinates and supports is
+felt as recognition and draws people in; controlling steering crowds out what people give of their
+own accord, and they quit. The way back is slow: those who left return mostly when someone asks
+them, and fewer volunteers are left to ask. A contract that pays for service turns an association
+from voice to service; a partnership builds shared understanding, which pays only after a while.
 
 **Try this.** Press ▶ to run. After a few years press *Over-steer* (or drag *Steering now* to 0.9)
 and watch the orange volunteers disappear and trust fall. Then press *Ease off* and see how
-slowly they come back. Then compare the governance modes *NPM* (associations as suppliers) and
-*NPG* (associations as partners): pick one under *Start settings → Governance*, press RESET and
+slowly they come back; compare with a run on the same seed without the episode. Then compare
+the governance modes *NPM* (associations as suppliers) and *NPG* (associations as partners): pick one under *Start settings → Governance*, press RESET and
 run; look at synergy, at the associations' voice and at bonding vs bridging ties.
 """,
     "da": """
@@ -173,14 +176,17 @@ frivillige giver timer eller stopper; tillid vokser eller smuldrer; bånd mellem
 eller svinder.
 
 **Spørgsmålet.** Måden kommunen styrer på — hvor hårdt den *styrer*, hvor meget den *faciliterer*,
-hvor hurtigt den vil se *resultater* — ændrer det hele. Let, støttende styring hjælper;
-kontrollerende styring fortrænger det, folk giver af egen drift. Tillid falder hurtigt og vokser
-langsomt tilbage.
+hvor hurtigt den vil se *resultater* — ændrer det hele. Let styring, der koordinerer og støtter,
+opleves som anerkendelse og trækker folk ind; kontrollerende styring fortrænger det, folk giver af
+egen drift, og de stopper. Vejen tilbage er lang: de, der gik, vender mest tilbage, når nogen
+spørger dem, og der er færre frivillige tilbage til at spørge. En kontrakt, der betaler for
+service, drejer en forening fra stemme mod service; et partnerskab bygger fælles forståelse, som
+først betaler sig efter et stykke tid.
 
 **Prøv dette.** Tryk ▶ for at køre. Efter nogle år: tryk *Overstyr* (eller træk *Styring nu* op
 på 0,9), og se de orange frivillige forsvinde og tilliden falde. Tryk så *Slip*, og se hvor
-langsomt de vender tilbage. Sammenlign så styringsformerne *NPM* (foreninger som leverandører) og
-*NPG* (foreninger som samarbejdspartnere): vælg en under *Startindstillinger → Styringsform*, tryk
+langsomt de vender tilbage; sammenlign med en kørsel med samme seed uden episoden. Sammenlign så
+styringsformerne *NPM* (foreninger som leverandører) og *NPG* (foreninger som samarbejdspartnere): vælg en under *Startindstillinger → Styringsform*, tryk
 RESET og kør; se på synergi, på foreningernes stemme og på sammenbindende og brobyggende bånd.
 """,
 }
