@@ -169,8 +169,9 @@ def test_experiment_2_suppliers_lead_first_partners_after(modes):
 
 # --- experiment 3: who is reached --------------------------------------------------------------
 
-ARMS = {"group-specific": StartSettings().with_lever("targeting", 0.0),
-        "inclusive": StartSettings().with_lever("targeting", 1.0),
+# as the guide has students set the sliders: pressure 0 in the first two runs, then 1
+ARMS = {"group-specific": StartSettings().with_lever("targeting", 0.0).with_lever("quick_results_pressure", 0.0),
+        "inclusive": StartSettings().with_lever("targeting", 1.0).with_lever("quick_results_pressure", 0.0),
         "inclusive + pressure": StartSettings().with_lever("targeting", 1.0).with_lever("quick_results_pressure", 1.0)}
 ARM_ROWS = {"E-I index": ("ei_index", 1.0),
             "bridging capital (tie weight across groups per citizen)": ("bridging_capital", 1.0),
@@ -195,8 +196,10 @@ def test_experiment_3_inclusive_targeting_bridges_and_pressure_pulls_back(arms):
          for arm, fs in arms.items()}
     assert 1.5 < r["inclusive"]["bridging_capital"] / r["group-specific"]["bridging_capital"] < 1.9   # up by about 70 %
     assert r["inclusive"]["ei_index"] - r["group-specific"]["ei_index"] > 0.1
-    assert r["inclusive"]["volunteering_rate_vulnerable"] > r["group-specific"]["volunteering_rate_vulnerable"]
+    vulnerable = {arm: r[arm]["volunteering_rate_vulnerable"] for arm in r}
+    assert abs(vulnerable["inclusive"] - vulnerable["group-specific"]) < 0.02   # not by itself more vulnerable citizens
+    # pressure: most of the bridging lost (cream-skimming), fewer vulnerable volunteers than either effort without it
     assert r["group-specific"]["ei_index"] < r["inclusive + pressure"]["ei_index"] < r["inclusive"]["ei_index"]
-    assert r["inclusive + pressure"]["bridging_capital"] < r["inclusive"]["bridging_capital"]
-    # cream-skimming: fewer vulnerable volunteers than even under group-specific efforts
-    assert r["inclusive + pressure"]["volunteering_rate_vulnerable"] < r["group-specific"]["volunteering_rate_vulnerable"]
+    assert r["inclusive + pressure"]["bridging_capital"] - r["group-specific"]["bridging_capital"] < \
+        0.5 * (r["inclusive"]["bridging_capital"] - r["group-specific"]["bridging_capital"])
+    assert vulnerable["inclusive + pressure"] < min(vulnerable["inclusive"], vulnerable["group-specific"]) - 0.03
