@@ -28,6 +28,7 @@ from simulation.errors import InputError, display
 from simulation.experiment.executors import make_executor
 from simulation.experiment.files import load_json, provenance, write_json
 from simulation.experiment.memory import check_memory
+from simulation.experiment.probes import run_tasks
 from simulation.experiment.scenarios import require_not_empty
 from simulation.experiment.sensitivity import (
     SensitivityResult,
@@ -39,7 +40,24 @@ from simulation.experiment.sensitivity import (
 )
 from simulation.experiment.sweeps import Design, load_experiment, prepare_output, replicate_seeds, run_sweep
 from simulation.report.markdown import write_markdown
-from simulation.report.patterns import EXPERIMENTS, PATTERNS, Verdict, judge_all
+from simulation.report.patterns import EXPERIMENTS, PATTERNS, SECONDARY, Verdict, judge_all
+from simulation.report.probing import (
+    PROBE_SIZES,
+    ProbeResults,
+    ProbeSizes,
+    knockout_result,
+    knockout_table,
+    knockout_tasks,
+    large_table,
+    large_tasks,
+    perturbation_table,
+    perturbation_tasks,
+    status_label,
+)
+
+#: Where the probes' results are stored in the report folder (one JSON line per finished probe; resumable).
+PROBE_STORE = "sweeps/probes"
+PROBE_FILES = ("knockouts.jsonl", "large.jsonl", "perturbed.jsonl")
 
 #: The project's experiment folder (next to the package in a source checkout).
 EXPERIMENT_DIR = Path(__file__).resolve().parents[2] / "experiments"
@@ -70,11 +88,14 @@ class Size:
 
 SIZES: dict[str, Size] = {
     "default": Size("default", None, None, None, None, None,
-                    "as the experiment files say: 1,000 citizens, 5-10 seeds per design point, Morris with 20 "
-                    "trajectories and 2 seeds per point, Sobol with 256 base samples"),
+                    "as the experiment files say: 1,000 citizens, 3-10 seeds per design point, Morris with 10 "
+                    "trajectories and 2 seeds per point, Sobol with 128 base samples; knock-outs at 1,000 citizens with seeds "
+                    "11-15, every probe at 5,000 citizens with seeds 101-103, ±25 % of every declared parameter at 500 citizens "
+                    "with one seed"),
     "small": Size("small", 400, 3, 8, 64, 1,
                   "400 citizens, at most 3 seeds per design point, Morris with 8 trajectories, Sobol with 64 base "
-                  "samples, 1 seed per sensitivity point"),
+                  "samples, 1 seed per sensitivity point; knock-outs at 400 citizens with 3 seeds, perturbations of six "
+                  "parameters only"),
     "tiny": Size("tiny", 100, 1, 2, 8, 1,
                  "100 citizens, 1 seed, Morris with 2 trajectories, Sobol with 8 base samples (for tests of the "
                  "report machinery only: its verdicts mean little)"),
@@ -195,10 +216,29 @@ def run_experiments(designs: Mapping[str, Design], sweep_dir: Path, executor: An
     return tables, walls
 
 
+def run_probes(store: Path, sizes: ProbeSizes, executor: Any, *, progress: bool, log: Callable[[str], None]) -> ProbeResults:
+    """Knock-outs, the large size and the perturbations through ``executor``, each stored in ``store`` as it finishes."""
+    parts = {}
+    for name, tasks in (("knockouts", knockout_tasks(sizes)), ("large", large_tasks(sizes)), ("perturbed", perturbation_tasks(sizes))):
+        log(f"[probes: {name}] {len(tasks)} probes")
+        parts[name] = run_tasks(tasks, store / f"{name}.jsonl", executor, progress=progress, desc=name)
+    return ProbeResults(parts["knockouts"], parts["large"], parts["perturbed"], sizes)
+
+
+def label_verdicts(verdicts: list[Verdict], probes: ProbeResults | None) -> None:
+    """Give each primary pattern's verdict its status from the knock-outs (docs/ODD.md 4.1); secondary ones keep theirs."""
+    for v in verdicts:
+        if v.pattern.secondary:
+            v.label = v.status
+            continue
+        ko = knockout_result(v.pattern.key, probes.knockouts) if probes is not None else None
+        v.label = status_label(v.status, v.pattern.origin, ko)
+
+
 def judge_and_draw(out_dir: Path, tables: Mapping[str, pd.DataFrame], designs: Mapping[str, Design]) -> tuple[list[Verdict], list[str]]:
     """Judge every pattern, write its tables and draw its figure; return the verdicts and the files written."""
     written = []
-    verdicts = judge_all(tables, designs, PATTERNS)
+    verdicts = judge_all(tables, designs, PATTERNS + SECONDARY)
     for v in verdicts:
         for name, frame in v.judgement.tables.items():
             frame.to_csv(out_dir / "tables" / f"{name}.csv", index=False, float_format="%.6g")
@@ -207,6 +247,24 @@ def judge_and_draw(out_dir: Path, tables: Mapping[str, pd.DataFrame], designs: M
         v.figure = f"figures/{path.name}"
         written.append(v.figure)
     return verdicts, written
+
+
+def write_probe_tables(tables_dir: Path, probes: ProbeResults) -> list[str]:
+    """The knock-out and robustness tables as CSV; returns their paths relative to the report folder."""
+    written = []
+    for name, frame in (("knockouts", knockout_table(probes.knockouts)), ("robustness_large", large_table(probes.large)),
+                        ("robustness_perturbations", perturbation_table(probes.perturbed))):
+        frame.to_csv(tables_dir / f"{name}.csv", index=False)
+        written.append(f"tables/{name}.csv")
+    return written
+
+
+def robustness_json(probes: ProbeResults) -> dict[str, Any]:
+    """Per pattern: knock-outs as expected, holds at the large size, perturbations kept and broken."""
+    table = perturbation_table(probes.perturbed)
+    return {row.pattern: {"large_holds": bool(probes.large.get(f"large/{row.pattern}", {}).get("holds", False)),
+                          "perturbations": int(row.perturbations), "keep": int(row.keep), "breaking": row.breaking}
+            for row in table.itertuples()}
 
 
 def build_report(
@@ -257,7 +315,8 @@ def build_report(
         require_salib("leave the analysis out with --no-sensitivity")
         spec = load_sensitivity(Path(experiment_dir) / "sensitivity.toml", sz.sensitivity_overrides())
     sweep_dir = out_dir / "sweeps"
-    own_sweeps = {f"sweeps/{n}" for n in designs} | ({"sweeps/sensitivity/morris", "sweeps/sensitivity/sobol"} if sensitivity else set())
+    own_sweeps = {f"sweeps/{n}" for n in designs} | ({"sweeps/sensitivity/morris", "sweeps/sensitivity/sobol"} if sensitivity else set()) \
+        | {PROBE_STORE}
     listed = set(listed_sweeps(old)) if old else set()
     for rel in sorted(own_sweeps):
         folder = out_dir / rel
@@ -277,6 +336,9 @@ def build_report(
         # 2. only now: clear what the earlier report listed, and say what this one owns
         if old is not None:
             clear_earlier_report(out_dir, old, sweeps=not resume)
+            if not resume and PROBE_STORE in listed:
+                for name in PROBE_FILES:
+                    (out_dir / PROBE_STORE / name).unlink(missing_ok=True)
         (out_dir / "figures").mkdir(parents=True, exist_ok=True)
         (out_dir / "tables").mkdir(parents=True, exist_ok=True)
         files = ["manifest.json"]
@@ -299,24 +361,33 @@ def build_report(
             ts = time.perf_counter()
             sens = run_sensitivity(spec, sweep_dir / "sensitivity", ex.executor, workers=ex.workers, progress=progress, log=say)
             walls["sensitivity"] = time.perf_counter() - ts
+        tp = time.perf_counter()
+        probes = run_probes(out_dir / PROBE_STORE, PROBE_SIZES[size], ex.executor, progress=progress, log=say)
+        walls["probes"] = time.perf_counter() - tp
         n_workers = ex.workers
 
     # 4. judge, draw, write
     verdicts, written = judge_and_draw(out_dir, tables, designs)
+    label_verdicts(verdicts, probes)
+    written += write_probe_tables(out_dir / "tables", probes)
     if sens is not None:
         written += [str(p.relative_to(out_dir)) for p in
                     write_results(sens, out_dir / "tables", out_dir / "figures", prefix="sensitivity_", points=False)]
     wall = time.perf_counter() - t0
     runs = sum(d.n_runs for d in designs.values()) + (sens.n_runs if sens is not None else 0)
+    probe_runs = probes.n_probes
     meta = {
         "command": f"samskabelse report --size {size}" + (f" --workers {workers}" if workers else ""),
         "date": _dt.date.today().isoformat(), "size": size, "size_meaning": sz.meaning,
         "code_revision": info["code_revision"], "version": info["version"], "runs": runs,
-        "wall_time_seconds": wall, "workers": n_workers, "not_covered": NOT_COVERED,
+        "wall_time_seconds": wall, "workers": n_workers, "not_covered": NOT_COVERED, "probes": probe_runs,
+        "probes_wall_time_seconds": walls["probes"],
     }
-    write_markdown(out_dir / "REPORT.md", verdicts, designs, sens, spec, meta)
+    write_markdown(out_dir / "REPORT.md", verdicts, designs, sens, spec, meta, probes)
     data = {
-        "size": size, "verdicts": [v.to_json() for v in verdicts],
+        "size": size, "verdicts": [v.to_json() for v in verdicts if not v.pattern.secondary],
+        "secondary": [v.to_json() for v in verdicts if v.pattern.secondary],
+        "robustness": robustness_json(probes),
         "sensitivity": None if sens is None else {
             "top_factors": {out: frame["factor"].head(5).tolist() for out, frame in sens.morris.items()},
             "sobol_factors": [f.name for f in sens.sobol_factors]},
@@ -327,8 +398,9 @@ def build_report(
         "kind": REPORT_KIND, **info, **{k: v for k, v in meta.items() if k != "not_covered"},
         "experiments": {n: {"runs": d.n_runs, "wall_time_seconds": round(walls.get(n, 0), 2)} for n, d in designs.items()},
         "sensitivity_wall_time_seconds": round(walls.get("sensitivity", 0), 2),
+        "probes_wall_time_seconds": round(walls.get("probes", 0), 2),
         "status": "complete", "files": files, "sweeps": sorted(own_sweeps)})
     say(f"Report: {display(out_dir / 'REPORT.md')} ({runs:,} runs in {wall:.0f} s)")
     for v in verdicts:
-        say(f"  pattern {v.pattern.number} {v.pattern.key}: {v.status}")
+        say(f"  pattern {v.pattern.label} {v.pattern.key}: {v.verdict}")
     return data

@@ -64,6 +64,10 @@ def figure_crowding_out(v: Judgement, path: Path) -> Path:
             if col in ("civil_output", "synergy") and mode in v.numbers:
                 pk = v.numbers[mode][col]
                 ax.plot([pk["peak_at"]], [pk["peak"]], marker="v", color=COLOURS[mode], markersize=9)
+        hours = v.tables.get("crowding_out_hours")
+        if hours is not None and col in hours.columns:
+            ax.plot(hours["steering_intensity"], hours[col], color=COLOURS["npg"], linestyle="--", marker=".", linewidth=1.4,
+                    label="NPG, coordination_gain = 0")
 
     fig = _four_panels(panels, "Steering intensity (0 no control ... 1 full control)", draw)
     return save_figure(fig, path, "Crowding out: civil output, synergy, hours and trust against steering intensity\n"
@@ -71,68 +75,64 @@ def figure_crowding_out(v: Judgement, path: Path) -> Path:
 
 
 def figure_hysteresis(v: Judgement, path: Path) -> Path:
-    """Trust, volunteering, civil output and motivation over 20 years, episode vs control."""
+    """Trust, volunteering, civil output and motivation over 30 years, episode vs control, at trust_loss_ratio = 1."""
     ts = v.tables["hysteresis_timeseries"]
+    ratio = v.numbers["ratios"][-1]
+    if "trust_loss_ratio" in ts.columns:
+        ts = ts[np.isclose(ts["trust_loss_ratio"], float(ratio))]
     onset, release = v.numbers["onset"], v.numbers["release"]
     panels = [_panel("trust_municipality"), _panel("volunteering_rate"), _panel("civil_output"), _panel("mean_motivation")]
 
     def draw(ax, col):
         ax.axvspan(onset / 12, release / 12, color="#f5b7b1", alpha=0.35, linewidth=0, label="over-steering (steering 0.9)")
+        episode = ts[ts["arm"] == "episode"].set_index("step")[col]
         for arm, name in (("control", "control: steering 0.2 throughout"), ("episode", "episode")):
             sub = ts[ts["arm"] == arm]
             _band(ax, sub["step"] / 12, sub[col], sub[f"{col}_sd"], COLOURS[arm], name)
-        r = v.numbers.get(col)
+        r = v.numbers.get(f"{col}@{ratio}")
         if r and r["clear_fall"]:
-            half = r["level_before"] - r["fall"] / 2
-            ax.axhline(half, color="grey", linestyle=":", linewidth=1)
-            if r["fall_half_time_months"] is not None:
-                ax.plot([(onset + r["fall_half_time_months"]) / 12], [half], "o", color="black", markersize=5)
-            if r["recovery_half_time_months"] is not None:
-                ax.plot([(release + r["recovery_half_time_months"]) / 12], [half], "s", color="black", markersize=5)
+            for start, months, mark in ((onset, r["fall_half_time_months"], "o"), (release, r["recovery_half_time_months"], "s")):
+                if months is not None and start + months in episode.index:
+                    ax.plot([(start + months) / 12], [episode.loc[start + months]], mark, color="black", markersize=5)
         ax.set_xlim(0, ts["step"].max() / 12)
 
-    fig = _four_panels(panels, f"Years (over-steering from month {onset} to month {release})", draw, legend_size=8, legend_loc="lower left")
+    fig = _four_panels(panels, f"Years (over-steering from month {onset} to month {release}; trust_loss_ratio = {ratio})", draw,
+                       legend_size=8, legend_loc="lower left")
     return save_figure(fig, path, "Hysteresis: an over-steering episode (shaded) against a control run\n"
-                            "(dotted: halfway level; ● half of the fall reached, ■ half of it regained; band: ±1 sd over seeds)")
+                            "(● half of the gap at release opened, ■ half of it closed again; band: ±1 sd over seeds)")
 
 
 def figure_country_levels(v: Judgement, path: Path) -> Path:
-    """Volunteering after 10 years against starting trust; the two scenarios over 20 years; EU-SILC marks."""
+    """Main effects of the five conditions at years 10 and 50; each country from both starts over 50 years; EU-SILC marks."""
     plt = pyplot()
-    lv = v.tables["country_levels"]
+    eff = v.tables["country_levels_effects"]
     ts = v.tables["country_levels_timeseries"]
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.8))
-    hi_as, lo_as = lv["n_associations"].max(), lv["n_associations"].min()
-    hi_v, lo_v = lv["initial_volunteering"].max(), lv["initial_volunteering"].min()
-    hi_tm, lo_tm = lv["initial_trust_municipality"].max(), lv["initial_trust_municipality"].min()
-    for (tm, na, iv), sub in lv.groupby(["initial_trust_municipality", "n_associations", "initial_volunteering"]):
-        sub = sub.sort_values("initial_generalised_trust")
-        if (tm, na, iv) == (hi_tm, hi_as, hi_v):
-            colour, lw, label = COLOURS["denmark"], 2.4, "Danish other conditions"
-        elif (tm, na, iv) == (lo_tm, lo_as, lo_v):
-            colour, lw, label = COLOURS["southern_europe"], 2.4, "Southern other conditions"
-        else:
-            colour, lw, label = "#aab7b8", 0.9, None
-        a.errorbar(sub["initial_generalised_trust"], 100 * sub["volunteering_rate"], yerr=100 * sub["volunteering_rate_sd"],
-                   color=colour, linewidth=lw, marker="o", markersize=3, capsize=2, label=label)
-    a.plot([], [], color="#aab7b8", linewidth=0.9, label="mixed other conditions")
-    for ax in (a, b):
-        for country, rate in EU_SILC_2015.items():
-            ax.axhline(100 * rate, color="black", linestyle="--" if country == "Denmark" else ":", linewidth=1)
-            ax.annotate(f"EU-SILC 2015 {country} {100 * rate:.1f} %", (0.99, 100 * rate), xycoords=("axes fraction", "data"),
-                        fontsize=7, ha="right", va="top" if country == "Spain" else "bottom")
-        ax.set_ylabel("Volunteering rate (% of citizens)")
-        ax.grid(alpha=0.3)
-    a.set_xlabel("Initial generalised trust (mean, 0 to 1)")
-    a.set_title("After 10 years (mean of years 9-10), by starting trust", fontsize=9)
-    a.legend(frameon=False, fontsize=7, loc="upper left")
-    for scen in ("denmark", "southern_europe"):
-        sub = ts[ts["scenario"] == scen]
-        _band(b, sub["step"] / 12, 100 * sub["volunteering_rate"], 100 * sub["volunteering_rate_sd"], COLOURS[scen], scen)
+    years = v.numbers["years"]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.8))
+    y = np.arange(len(eff))
+    a.barh(y + 0.2, 100 * eff["effect_year10"], height=0.4, color="#aab7b8", label="year 10")
+    a.barh(y - 0.2, 100 * eff["effect_end"], height=0.4, color="#2471a3", label=f"year {years}")
+    a.set_yticks(y, [c.replace("_", " ") for c in eff["condition"]], fontsize=8)
+    a.axvline(0, color="black", linewidth=0.8)
+    a.set_xlabel("Effect on the volunteering rate (percentage points, high minus low value)")
+    a.set_title("Which condition sets the level", fontsize=9)
+    a.legend(frameon=False, fontsize=8)
+    a.grid(alpha=0.3, axis="x")
+    for scen, sub in ts.groupby("scenario"):
+        colour = COLOURS["denmark"] if scen.startswith("denmark") else COLOURS["southern_europe"]
+        style = "-" if scen.endswith("40 %") else "--"
+        b.plot(sub["step"] / 12, 100 * sub["volunteering_rate"], color=colour, linestyle=style, linewidth=1.8,
+               label=scen.replace("southern_europe", "low-trust setting").replace("denmark", "Denmark-like setting"))
+    for country, rate in EU_SILC_2015.items():
+        b.axhline(100 * rate, color="black", linestyle="--" if country == "Denmark" else ":", linewidth=1)
+        b.annotate(f"EU-SILC 2015 {country} {100 * rate:.1f} %", (0.99, 100 * rate), xycoords=("axes fraction", "data"),
+                   fontsize=7, ha="right", va="top" if country == "Spain" else "bottom")
+    b.set_ylabel("Volunteering rate (% of citizens)")
     b.set_xlabel("Years")
-    b.set_title("The two scenarios over time (band: ±1 sd over seeds)", fontsize=9)
-    b.legend(frameon=False, fontsize=8, loc="center right")
-    return save_figure(fig, path, "Country levels: volunteering by starting conditions, against the EU-SILC 2015 rates")
+    b.set_title("Each setting from a start at 10 % and at 40 % (mean over seeds)", fontsize=9)
+    b.legend(frameon=False, fontsize=7, loc="center right")
+    b.grid(alpha=0.3)
+    return save_figure(fig, path, "Country levels as attractors: the structural conditions set the level, the start does not")
 
 
 def figure_being_asked(v: Judgement, path: Path) -> Path:
@@ -222,3 +222,34 @@ def figure_time_horizon(v: Judgement, path: Path) -> Path:
     return save_figure(fig, path, "Time, time, time: supplier (NPM) vs partner (NPG) governance over ten years\n"
                             "(line: mean over seeds, band: ±1 sd)")
 
+
+
+def figure_rank_order(v: Judgement, path: Path) -> Path:
+    """S1: the five settings' volunteering at the early and the late year, one line per setting."""
+    plt = pyplot()
+    tab = v.tables["rank_order"]
+    cols = [c for c in tab.columns if c.startswith("volunteering_year")]
+    fig, ax = plt.subplots(figsize=(7, 4.8))
+    for _, row in tab.iterrows():
+        ax.plot([int(c.removeprefix("volunteering_year")) for c in cols], [100 * row[c] for c in cols], marker="o",
+                label=f"societal trust {row['societal_trust']:g}, {int(row['n_associations'])} associations")
+    ax.set_xlabel("Year")
+    ax.set_ylabel("Volunteering rate (% of citizens)")
+    ax.legend(frameon=False, fontsize=7)
+    ax.grid(alpha=0.3)
+    return save_figure(fig, path, "S1: five structural settings started at 20 % volunteering (npg), mean over seeds")
+
+
+def figure_vulnerable_gap(v: Judgement, path: Path) -> Path:
+    """S2: volunteering of all citizens and of the vulnerable, at no and full pressure for quick results."""
+    plt = pyplot()
+    tab = v.tables["vulnerable_gap"]
+    fig, ax = plt.subplots(figsize=(7, 4.8))
+    x = np.arange(len(tab))
+    ax.bar(x - 0.2, 100 * tab["volunteering_rate"], width=0.4, color="#2471a3", label="all citizens")
+    ax.bar(x + 0.2, 100 * tab["volunteering_rate_vulnerable"], width=0.4, color="#d68910", label="vulnerable citizens")
+    ax.set_xticks(x, [f"pressure {q:g}" for q in tab["quick_results_pressure"]])
+    ax.set_ylabel("Volunteering rate (% of citizens)")
+    ax.legend(frameon=False, fontsize=8)
+    ax.grid(alpha=0.3, axis="y")
+    return save_figure(fig, path, "S2: volunteering of all and of vulnerable citizens under pressure for quick results\n(npg, years 9-10)")

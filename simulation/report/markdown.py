@@ -14,21 +14,31 @@ import jinja2
 import numpy as np
 import pandas as pd
 
+from simulation.experiment.probes import KNOCKOUTS, QUICK
 from simulation.experiment.sensitivity_figures import outcome_label
 from simulation.experiment.sweeps import Design
 from simulation.report.analyses import NOT, PARTLY, REPRODUCED
 from simulation.report.patterns import Verdict
+from simulation.report.probing import (
+    ASSUMED_LABEL,
+    ProbeResults,
+    knockout_result,
+    knockout_table,
+    large_table,
+    perturbation_table,
+    perturbations,
+)
 
 if TYPE_CHECKING:
     from simulation.experiment.sensitivity import SensitivityResult, SensitivitySpec
 
-STATUS_MARK = {REPRODUCED: "reproduced", PARTLY: "partly", NOT: "**not reproduced**"}
+STATUS_MARK = {REPRODUCED: "reproduced", PARTLY: "partly", ASSUMED_LABEL: "*assumed*", NOT: "**not reproduced**"}
 
 #: Groups of parameters that together make one mechanism, for the sensitivity findings.
 MECHANISMS = {
     "the staff-threat feedback (process 8)": ("threat_sensitivity", "threat_rate", "threat_control_weight"),
     "coordination by steering (the rising side of the crowding-out curve)": ("coordination_gain", "coordination_scale"),
-    "supplier contracts (process 9)": ("contract_control", "contract_service_pull"),
+    "supplier contracts (process 9)": ("contract_control", "contract_funding"),
     "the cost of control and facilitation to staff output": ("control_cost", "facilitation_cost"),
 }
 
@@ -80,7 +90,8 @@ def verdict_context(v: Verdict, designs: Mapping[str, Design]) -> dict[str, Any]
     """What the template shows of one pattern's verdict."""
     p, j = v.pattern, v.judgement
     return {
-        "number": p.number, "title": p.title, "anchor": f"{p.number}-{anchor(p.title)}", "mark": STATUS_MARK[v.status],
+        "number": p.label, "title": p.title, "anchor": f"{p.label.lower()}-{anchor(p.title)}", "mark": STATUS_MARK[v.verdict],
+        "criteria_mark": STATUS_MARK[v.status], "origin": p.origin,
         "headline": j.headline, "source": p.source, "claim": p.claim,
         "design": " ".join(design_line(designs[n]) for n in p.experiments if n in designs),
         "figure": v.figure, "caption": p.caption, "criteria": j.criteria, "findings": j.findings,
@@ -132,21 +143,81 @@ def sensitivity_context(sens: SensitivityResult, spec: SensitivitySpec) -> dict[
     }
 
 
+def _settings(settings: Mapping[str, Any]) -> str:
+    return ", ".join(f"`{k} = {v:g}`" if isinstance(v, float) else f"`{k} = {v}`" for k, v in settings.items())
+
+
+def origins_context(verdicts: Sequence[Verdict], probes: ProbeResults) -> list[dict[str, Any]]:
+    """Per primary pattern: its named cause, its status, and the knock-out table (section "Where each pattern comes from")."""
+    table = knockout_table(probes.knockouts)
+    out = []
+    for v in verdicts:
+        key = v.pattern.key
+        if v.pattern.secondary or key not in KNOCKOUTS:
+            continue
+        ko, k = knockout_result(key, probes.knockouts), KNOCKOUTS[key]
+        rows = table[table["pattern"] == key].drop(columns=["pattern"]).assign(
+            holds=lambda f: f["holds"].map({True: "holds", False: "fails"}),
+            as_expected=lambda f: f["as_expected"].map({True: "yes", False: "**no**"}))
+        if ko.emerges:
+            reading = "the pattern holds at baseline, goes with its cause switched off, and stays with every other single term off"
+        else:
+            parts = []
+            if not ko.base_holds:
+                parts.append("the probe does not hold at baseline")
+            if ko.base_holds and not ko.cause_removes:
+                parts.append("the pattern stays with its named cause switched off")
+            broken = [t for t, ok in ko.others_keep.items() if not ok]
+            if broken:
+                parts.append("it goes when " + ", ".join(broken) + " is switched off")
+            reading = "; ".join(parts)
+        out.append({"number": v.pattern.label, "title": v.pattern.title, "cause": k.cause, "cause_off": _settings(k.cause_off),
+                    "condition": _settings(k.condition), "origin": v.pattern.origin, "mark": STATUS_MARK[v.verdict],
+                    "reading": reading, "table": md_table(rows.rename(columns={"as_expected": "as expected"}))})
+    return out
+
+
+def robustness_context(probes: ProbeResults) -> dict[str, Any]:
+    """The robustness section: every probe at the large size, and the perturbations kept and broken per pattern."""
+    sz = probes.sizes
+    large = large_table(probes.large).assign(holds=lambda f: f["holds"].map({True: "holds", False: "**fails**"}))
+    pert = perturbation_table(probes.perturbed)
+    done, skipped = perturbations(sz.perturbation_share)
+    if sz.perturbed is not None:
+        done = [d for d in done if d[0] in sz.perturbed]
+    shown = pert.assign(baseline_holds=lambda f: f["baseline_holds"].map({True: "holds", False: "**fails**", None: "-"}),
+                        breaking=lambda f: f["breaking"].replace("", "-"))
+    return {
+        "large_citizens": f"{sz.large_citizens:,}", "large_seeds": ", ".join(map(str, sz.large_seeds)),
+        "knockout_citizens": f"{sz.knockout_citizens:,}", "knockout_seeds": ", ".join(map(str, sz.knockout_seeds)),
+        "large_table": md_table(large), "perturbation_table": md_table(shown.rename(columns={"baseline_holds": "baseline (same size)"})),
+        "n_perturbations": len(done), "n_parameters": len({d[0] for d in done}), "share": f"{100 * sz.perturbation_share:.0f} %",
+        "perturbation_citizens": f"{sz.perturbation_citizens:,}", "perturbation_seeds": ", ".join(map(str, sz.perturbation_seeds)),
+        "skipped": "; ".join(f"`{name}` ({why})" for name, why in skipped),
+        "quick": ", ".join(f"`{q}`" for q in QUICK), "only": None if sz.perturbed is None else ", ".join(f"`{p}`" for p in sz.perturbed),
+        "counts": "; ".join(f"{r.pattern} {r.keep} of {r.perturbations}" for r in pert.itertuples()),
+    }
+
+
 def render_markdown(verdicts: Sequence[Verdict], designs: Mapping[str, Design], sens: SensitivityResult | None,
-                    sens_spec: SensitivitySpec | None, meta: Mapping[str, Any]) -> str:
+                    sens_spec: SensitivitySpec | None, meta: Mapping[str, Any], probes: ProbeResults | None = None) -> str:
     """The text of REPORT.md."""
     workers = meta["workers"]
+    primary = [v for v in verdicts if not v.pattern.secondary]
     context = {
         "meta": {**meta, "runs_text": f"{meta['runs']:,}", "minutes": f"{meta['wall_time_seconds'] / 60:.1f}",
                  "workers_text": f"{workers} worker process{'es' if workers != 1 else ''}"},
-        "verdicts": [verdict_context(v, designs) for v in verdicts],
+        "verdicts": [verdict_context(v, designs) for v in primary],
+        "secondary": [verdict_context(v, designs) for v in verdicts if v.pattern.secondary],
+        "origins": origins_context(primary, probes) if probes is not None else [],
+        "robust": robustness_context(probes) if probes is not None else None,
         "sens": sensitivity_context(sens, sens_spec) if sens is not None and sens_spec is not None else None,
     }
     return _ENVIRONMENT.get_template("report.md.j2").render(context)
 
 
 def write_markdown(path: Path, verdicts: Sequence[Verdict], designs: Mapping[str, Design], sens: SensitivityResult | None,
-                   sens_spec: SensitivitySpec | None, meta: Mapping[str, Any]) -> Path:
+                   sens_spec: SensitivitySpec | None, meta: Mapping[str, Any], probes: ProbeResults | None = None) -> Path:
     """Write REPORT.md to ``path``."""
-    path.write_text(render_markdown(verdicts, designs, sens, sens_spec, meta), encoding="utf-8")
+    path.write_text(render_markdown(verdicts, designs, sens, sens_spec, meta, probes), encoding="utf-8")
     return path

@@ -41,6 +41,16 @@ class Pattern:
     analyse: Callable[[Mapping[str, pd.DataFrame], Mapping[str, Design], Mapping[str, Any]], Judgement]
     figure: Callable[[Judgement, Path], Path]
     caption: str                # what to look at in the figure
+    #: Where the pattern comes from, as docs/ODD.md 4.1 states it and the knock-outs test it: "emerges" (its named
+    #: cause is necessary and no other single term is), "partly" (part of it rests on one assumption) or "assumed"
+    #: (one term written for it decides it); for a secondary pattern, "prediction" (stated before the runs).
+    origin: str = "emerges"
+    secondary: bool = False     # a secondary pattern: an independent prediction, not one of MODEL.md's seven
+
+    @property
+    def label(self) -> str:
+        """Its number as the report prints it ("3", or "S1" for a secondary pattern)."""
+        return f"S{self.number}" if self.secondary else str(self.number)
 
     def judge(self, tables: Mapping[str, pd.DataFrame], designs: Mapping[str, Design]) -> Judgement:
         """Apply the analysis to the tables of this pattern's experiments, with this pattern's criteria."""
@@ -53,11 +63,12 @@ PATTERNS: tuple[Pattern, ...] = (
         key="crowding_out", number=1, title="Crowding out: an inverted U over steering intensity",
         claim="Civil contributions and synergy rise with light, supportive steering and fall once steering becomes controlling.",
         source="Frey & Jegen 2001; Falk & Kosfeld 2006; Dickinson & Villeval 2008",
-        experiments=("crowding_out",),
-        criteria={"full_steering_at_most_share_of_peak": 0.5},
+        experiments=("crowding_out", "crowding_out_hours"),
+        criteria={"full_steering_at_most_share_of_peak": 0.5, "light_steering": (0.05, 0.35), "hours_rise_at_least": 0.05},
         analyse=a.analyse_crowding_out, figure=f.figure_crowding_out,
         caption="Look at the top-left panel: where civil output peaks (▼) and how far it falls at full steering; then at hours "
-                "(bottom left), which carry no coordination gain, so any rise on the left is what each hour achieves.",
+                "(bottom left): the dashed line is npg with coordination's productivity effect switched off, so a rise on its left "
+                "is people giving more time, not what each hour achieves.",
     ),
     Pattern(
         key="hysteresis", number=2, title="Hysteresis: slow recovery after over-steering",
@@ -65,11 +76,11 @@ PATTERNS: tuple[Pattern, ...] = (
         source="Gneezy & Rustichini 2000; Slovic 1993",
         experiments=("hysteresis", "hysteresis_control"),
         criteria={"indicators": (("trust_municipality", "trust in the municipality"), ("volunteering_rate", "volunteering")),
-                  "recovery_at_least_times_fall": 1.5, "window_months": 12,
-                  "clear_fall_noise_multiple": 3, "clear_fall_share_of_level": 0.02},
+                  "recovery_at_least_times_fall": 1.5, "clear_gap_at_least": 0.02},
         analyse=a.analyse_hysteresis, figure=f.figure_hysteresis,
-        caption="Look at how fast the red line reaches the dotted halfway level after the shaded episode begins (●) and how long "
-                "it takes to climb back to it after the episode ends (■), against the blue control.",
+        caption="Trust lost and regained at one rate (trust_loss_ratio = 1). Look at how fast the red line falls away from the blue "
+                "control after the shaded episode begins (● half of the gap at release opened) and how long it takes to close half "
+                "of it again after the episode ends (■).",
     ),
     Pattern(
         key="country_levels", number=3, title="Country levels: ~40 % in Denmark, ~10 % in Italy and Spain",
@@ -78,8 +89,8 @@ PATTERNS: tuple[Pattern, ...] = (
         experiments=("country_levels",),
         criteria={"min_gap": 0.15, "denmark_within": 0.08, "southern_europe_between": (0.05, 0.18)},
         analyse=a.analyse_country_levels, figure=f.figure_country_levels,
-        caption="Look at the right panel against the EU-SILC reference lines: where each start settles; on the left, how the "
-                "10-year rate moves with starting trust while the other starting conditions are held at each of their values.",
+        caption="Look at the right panel against the EU-SILC reference lines: each country's setting started at 10 % and at 40 % "
+                "and where it settles over 50 years; on the left, which condition moves the level at years 10 and 50.",
     ),
     Pattern(
         key="being_asked", number=4, title="Being asked: most volunteers join because someone asked them",
@@ -97,6 +108,7 @@ PATTERNS: tuple[Pattern, ...] = (
         source="the seed, section 2; MODEL.md pattern 5",
         experiments=("voice_to_service",),
         criteria={"npm_orientation_rises_at_least": 0.2, "npg_orientation_changes_less_than": 0.1},
+        origin="assumed",
         analyse=a.analyse_voice_to_service, figure=f.figure_voice_to_service,
         caption="Look at the red (supplier) against the blue (partner) lines: orientation toward service, autonomy, voice "
                 "and how often volunteers quit.",
@@ -118,7 +130,8 @@ PATTERNS: tuple[Pattern, ...] = (
               "trust and democratic value over years.",
         source="the seed ('time, time, time'); MODEL.md pattern 7",
         experiments=("time_horizon",),
-        criteria={"npm_leads_in_first_months": 12,
+        origin="partly",
+        criteria={"npm_leads_in_first_months": 12, "without_facilitation_cost": True,
                   "npg_ahead_on": (("synergy", "synergy"), ("trust_municipality", "trust in the municipality"),
                                    ("democratic_voice", "democratic voice"))},
         analyse=a.analyse_time_horizon, figure=f.figure_time_horizon,
@@ -127,11 +140,36 @@ PATTERNS: tuple[Pattern, ...] = (
     ),
 )
 
-#: Patterns by key.
-PATTERN_BY_KEY: dict[str, Pattern] = {p.key: p for p in PATTERNS}
+#: Secondary patterns: predictions stated before any run of model 2 (/work criteria fixed 2026-12-01), not designed for.
+SECONDARY: tuple[Pattern, ...] = (
+    Pattern(
+        key="rank_order", number=1, title="The rank order of countries persists", secondary=True, origin="prediction",
+        claim="Five structural settings started at the same volunteering rate keep their rank order over a decade, and end "
+              "in the order of their societal trust.",
+        source="Eurostat ilc_scp19: rank correlation of formal volunteering 2015 vs 2022 across 26 EU countries 0.87",
+        experiments=tuple(f"rank_order_{i}" for i in range(1, 6)),
+        criteria={"early_year": 5, "late_year": 15, "spearman_at_least": 0.8},
+        analyse=a.analyse_rank_order, figure=f.figure_rank_order,
+        caption="Look at whether the lines cross after year 5: each is one structural setting, started at 20 %.",
+    ),
+    Pattern(
+        key="vulnerable_gap", number=2, title="The vulnerable gap widens under pressure for quick results", secondary=True,
+        origin="prediction",
+        claim="Under pressure for quick results associations cream-skim: the gap between the volunteering rate of all citizens "
+              "and of the vulnerable widens.",
+        source="a by-product of cream-skimming (designed for pattern 6), stated before the runs",
+        experiments=("vulnerable_gap",),
+        criteria={"standard_errors": 2.0},
+        analyse=a.analyse_vulnerable_gap, figure=f.figure_vulnerable_gap,
+        caption="Look at the gap between the two bars of each pressure level.",
+    ),
+)
+
+#: Patterns by key (the seven and the secondary ones).
+PATTERN_BY_KEY: dict[str, Pattern] = {p.key: p for p in PATTERNS + SECONDARY}
 
 #: The experiment files the report runs, in report order (each once).
-EXPERIMENTS: tuple[str, ...] = tuple(dict.fromkeys(name for p in PATTERNS for name in p.experiments))
+EXPERIMENTS: tuple[str, ...] = tuple(dict.fromkeys(name for p in PATTERNS + SECONDARY for name in p.experiments))
 
 
 @dataclasses.dataclass
@@ -141,17 +179,24 @@ class Verdict:
     pattern: Pattern
     judgement: Judgement
     figure: str | None = None   # relative path of the figure in the report folder
+    label: str | None = None    # the status from the knock-outs (reproduced, partly, assumed, not), once they are known
 
     @property
     def status(self) -> str:
-        """Reproduced, partly or not reproduced."""
+        """Reproduced, partly or not reproduced, by the pattern's own criteria."""
         return self.judgement.status
+
+    @property
+    def verdict(self) -> str:
+        """The label the report gives: the knock-outs' status when known, otherwise the criteria's status."""
+        return self.label or self.status
 
     def to_json(self) -> dict[str, Any]:
         """The verdict as plain JSON (without the tables)."""
         p, j = self.pattern, self.judgement
         return {
-            "pattern": p.number, "key": p.key, "title": p.title, "status": self.status, "headline": j.headline,
+            "pattern": p.number if not p.secondary else p.label, "key": p.key, "title": p.title, "status": self.status,
+            "verdict": self.verdict, "origin": p.origin, "headline": j.headline,
             "criteria": [{"criterion": c.text, "met": bool(c.met)} for c in j.criteria], "numbers": plain(j.numbers),
             "figure": self.figure, "findings": j.findings,
         }
