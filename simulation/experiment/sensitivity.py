@@ -1,7 +1,7 @@
 """Global sensitivity analysis: Morris screening and Sobol indices, run through the sweep engine.
 
 A sensitivity design (``experiments/sensitivity.toml``) is not a grid, so it is not a
-``samskabelse sweep`` file; but its runs are ordinary sweep runs. :class:`PointsDesign` is a
+``samskabelse sweep`` file; but its runs are ordinary sweep runs. :class:`~simulation.experiment.sweeps.PointsDesign` (the sweep engine's) is a
 :class:`~simulation.experiment.sweeps.Design` whose runs are an explicit list of parameter points (the
 rows of a SALib sample) instead of a grid, so :func:`simulation.experiment.sweeps.run_sweep` runs them on
 any executor, saves them as they finish and resumes after an interruption, exactly as for a
@@ -37,10 +37,9 @@ from simulation.core.indicators import INDICATORS
 from simulation.core.parameters import FIELDS, coerce_value
 from simulation.errors import InputError, display
 from simulation.experiment.executors import make_executor
-from simulation.experiment.files import to_jsonable
 from simulation.experiment.scenarios import find, read_toml, require_not_empty, resolve
 from simulation.experiment.sensitivity_figures import figure_morris, figure_sobol
-from simulation.experiment.sweeps import KEEP_MODES, Design, Run, replicate_seeds, run_sweep
+from simulation.experiment.sweeps import KEEP_MODES, PointsDesign, replicate_seeds, run_sweep
 
 #: The project's sensitivity design (next to the package in a source checkout).
 SENSITIVITY_FILE = Path(__file__).resolve().parents[2] / "experiments" / "sensitivity.toml"
@@ -106,36 +105,6 @@ def default_factors(behaviour_range: float = 0.5, exclude: Sequence[str] = ()) -
 def problem(factors: Sequence[Factor]) -> dict[str, Any]:
     """The SALib problem dictionary of ``factors``."""
     return {"num_vars": len(factors), "names": [f.name for f in factors], "bounds": [[f.lo, f.hi] for f in factors]}
-
-
-@dataclasses.dataclass
-class PointsDesign(Design):
-    """A design whose runs are an explicit list of points (each with every replicate seed).
-
-    ``vary`` names the columns (one per factor; its value lists are left empty) and
-    ``points`` holds one ``((name, value), ...)`` tuple per sample row.
-    """
-
-    points: list[tuple[tuple[str, Any], ...]] = dataclasses.field(default_factory=list)
-
-    @property
-    def n_runs(self) -> int:
-        """Number of runs: points times replicates."""
-        return len(self.points) * self.replicates
-
-    def runs(self) -> list[Run]:
-        """Every run: points in sample order, then replicates."""
-        return [
-            Run(run_id=i * self.replicates + r, point=point, replicate=r, seed=seed)
-            for i, point in enumerate(self.points)
-            for r, seed in enumerate(self.seeds)
-        ]
-
-    def resolved(self) -> dict[str, Any]:
-        """As a grid design's, with the points (so the hash covers them)."""
-        out = super().resolved()
-        out["points"] = to_jsonable([dict(p) for p in self.points])
-        return out
 
 
 @dataclasses.dataclass
