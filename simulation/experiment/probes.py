@@ -320,8 +320,11 @@ def run_tasks(tasks: Sequence[ProbeTask], store: Path, executor: cf.Executor, *,
     bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), unit="probe", desc=desc, disable=not progress,
                dynamic_ncols=True, file=sys.stderr)
     futures = {executor.submit(run_task, t): t for t in todo}
+    torn = store.is_file() and store.stat().st_size > 0 and not store.read_bytes().endswith(b"\n")
     try:
         with open(store, "a", encoding="utf-8") as fh:
+            if torn:  # an interrupted write left half a line: end it, so the next result starts a line of its own
+                fh.write("\n")
             for fut in cf.as_completed(futures):
                 row = fut.result()
                 fh.write(json.dumps(row) + "\n")

@@ -17,14 +17,17 @@ The package, one job per module:
   record per pattern (claim and sources, experiment files, criteria, analysis, figure, caption);
 - :mod:`~simulation.report.analyses`: the statistics and each pattern's analysis;
 - :mod:`~simulation.report.figures`: each pattern's figure;
+- :mod:`~simulation.report.probing`: where each pattern comes from (knock-outs, its status label) and
+  robustness (a larger population, ±25 % of every declared parameter), through the pattern probes;
 - :mod:`~simulation.report.markdown` and ``templates/report.md.j2``: REPORT.md;
 - :mod:`~simulation.report.build`: checking the inputs, running the experiments, writing the folder
   (:func:`~simulation.report.build.build_report`).
 
 Sizes (``--size``): ``default`` runs each experiment as its file says (1,000 citizens,
-5-10 seeds, Morris with 20 trajectories, Sobol with 256 base samples); ``small`` uses 400
-citizens, at most 3 seeds and a lighter sensitivity analysis; ``tiny`` (for tests) 100
-citizens, one seed. The verdict criteria are the same at every size; the small sizes are
+3-10 seeds, Morris with 10 trajectories, Sobol with 128 base samples) and the probes of
+:mod:`~simulation.report.probing` (knock-outs, 5,000 citizens, ±25 % of every parameter);
+``small`` uses 400 citizens (the same associations and staff per citizen), at most 3 seeds and
+lighter sensitivity and probes; ``tiny`` (for tests) 100 citizens, one seed. The verdict criteria are the same at every size; the small sizes are
 noisier, so their verdicts can differ from the committed default-size report.
 """
 
