@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import math
 import sys
 import time
 from pathlib import Path
@@ -59,12 +60,13 @@ def asymmetric_step(level: float, experience: float, rate: float, loss_ratio: fl
 
 
 class ReferenceAssociation(mesa.Agent):
-    """An association as plain attributes: the control and support its volunteers feel."""
+    """An association as plain attributes: the control and support its volunteers feel, and what it does."""
 
-    def __init__(self, model: ReferenceModel, control_felt: float, support_felt: float) -> None:
+    def __init__(self, model: ReferenceModel, control_felt: float, support_felt: float, orientation: float) -> None:
         super().__init__(model)
         self.control_felt = control_felt
         self.support_felt = support_felt
+        self.orientation = orientation
 
 
 class ReferenceCitizen(mesa.Agent):
@@ -72,8 +74,12 @@ class ReferenceCitizen(mesa.Agent):
 
     def __init__(self, model: ReferenceModel, *, trust: float, generalised_trust: float, motivation: float,
                  baseline_motivation: float, needs_met: float, volunteer: bool,
-                 association: ReferenceAssociation | None, asked: bool) -> None:
+                 association: ReferenceAssociation | None, asked: bool, frame: float, service_preference: float,
+                 group: int) -> None:
         super().__init__(model)
+        self.frame = frame
+        self.service_preference = service_preference
+        self.group = group
         self.trust = trust
         self.generalised_trust = generalised_trust
         self.motivation = motivation
@@ -85,49 +91,63 @@ class ReferenceCitizen(mesa.Agent):
         self.contacts: list[tuple[ReferenceCitizen, float]] = []
 
     def crowd_motivation(self) -> None:
-        """3. Motivation crowding in and out, with drift to a resting point (reads only own state)."""
+        """3. Motivation crowding in and out, with drift to a resting point lowered by frame and misfit (own state only)."""
         p, m = self.model.p, self.motivation
+        rest = self.baseline_motivation * (1.0 - p.frame_weight * self.frame)
+        self.next_frame = self.frame
         if self.volunteer:
             a = self.association
+            rest *= 1.0 - p.fit_weight * abs(self.service_preference - a.orientation)
             personal = 1.0 + p.personal_relation_crowding * self.asked
-            dm = p.motivation_drift_volunteer * (self.baseline_motivation - m) + (
-                p.crowding_in_rate * a.support_felt * self.trust * (1.0 - m)
-                - p.crowding_out_rate * personal * max(0.0, a.control_felt - p.control_tolerance) * m
+            excess = max(0.0, a.control_felt - p.control_tolerance)
+            dm = p.motivation_drift_volunteer * (rest - m) + (
+                p.crowding_in_rate * a.support_felt * self.trust * (1.0 - m) - p.crowding_out_rate * personal * excess * m
             )
+            self.next_frame = clip01(self.frame + p.frame_rate * excess * (1.0 - self.frame)
+                                     - p.frame_unlearning * a.support_felt * self.frame)
         else:
-            dm = p.motivation_drift_citizen * (self.baseline_motivation - m)
+            dm = p.motivation_drift_citizen * (rest - m)
         self.next_motivation = clip01(m + dm)
 
     def learn_trust(self) -> None:
-        """7a. Trust in the municipality moves toward experience, losses faster than gains."""
+        """7a. Trust in the municipality moves toward experience as far as one engages, losses faster than gains."""
         p = self.model.p
         if self.volunteer:
             a = self.association
             experience = clip01(0.5 + p.experience_sensitivity * (a.support_felt - a.control_felt))
+            engagement = 1.0
         else:
-            w = p.own_service_experience_weight
-            experience = w * self.needs_met + (1.0 - w) * self.model.stance
-        self.learned_trust = asymmetric_step(self.trust, experience, p.trust_gain_rate, p.trust_loss_ratio)
+            w, anchor = p.own_service_experience_weight, p.trust_anchor_weight
+            experience = anchor * p.societal_trust + (1.0 - anchor) * (w * self.needs_met + (1.0 - w) * self.model.stance)
+            engages = 1.0 / (1.0 + math.exp(-p.engagement_steepness * (self.trust - p.engagement_midpoint)))
+            engagement = p.contact_rate * ((1.0 - p.trust_engagement) + p.trust_engagement * engages)
+        self.learned_trust = asymmetric_step(self.trust, experience, p.trust_gain_rate * engagement, p.trust_loss_ratio)
 
     def diffuse_trust(self) -> None:
         """7b. Pull toward contacts' (learned) trust; generalised trust toward volunteering around one."""
         p = self.model.p
-        strength = weighted_trust = weighted_volunteering = 0.0
+        strength = weighted_trust = weighted_volunteering = across = 0.0
         for other, w in self.contacts:
             strength += w
             weighted_trust += w * other.learned_trust
             weighted_volunteering += w * other.volunteer
+            across += w * (other.group != self.group)
         t = self.learned_trust
         tbar = weighted_trust / strength if strength > 0 else t
         vbar = weighted_volunteering / strength if strength > 0 else 0.0
+        bridging_share = across / strength if strength > 0 else 0.0
         self.next_trust = clip01(t + p.trust_diffusion * (tbar - t))
-        exposure = min(1.0, 0.5 * (self.volunteer + vbar) / p.volunteering_reference)
-        target = p.generalised_trust_floor + (1.0 - p.generalised_trust_floor) * exposure
+        activity = min(1.0, 0.5 * (self.volunteer + vbar) / p.volunteering_reference)
+        bridging = min(1.0, bridging_share / p.bridging_reference)
+        w_b, anchor = p.bridging_trust_weight, p.trust_anchor_weight
+        lived = p.generalised_trust_floor + (1.0 - p.generalised_trust_floor) * ((1.0 - w_b) * activity + w_b * bridging)
+        target = anchor * p.societal_trust + (1.0 - anchor) * lived
         self.next_generalised_trust = clip01(self.generalised_trust + p.generalised_trust_rate * (target - self.generalised_trust))
 
     def advance(self) -> None:
         """Commit this month's values."""
         self.motivation = self.next_motivation
+        self.frame = self.next_frame
         self.trust = self.next_trust
         self.generalised_trust = self.next_generalised_trust
 
@@ -139,14 +159,16 @@ class ReferenceModel(mesa.Model):
         super().__init__(rng=source.parameters.seed)
         W, self.p = source.world, source.p
         c, a, T = W.citizens, W.associations, W.ties
-        self.associations = [ReferenceAssociation(self, float(k), float(s)) for k, s in zip(a.control_felt, a.support_felt, strict=True)]
+        self.associations = [ReferenceAssociation(self, float(k), float(s), float(o))
+                             for k, s, o in zip(a.control_felt, a.support_felt, a.orientation, strict=True)]
         self.citizens = [
             ReferenceCitizen(
                 self, trust=float(c.trust_municipality[i]), generalised_trust=float(c.generalised_trust[i]),
                 motivation=float(c.motivation[i]), baseline_motivation=float(c.baseline_motivation[i]),
                 needs_met=float(c.needs_met[i]), volunteer=bool(c.volunteer[i]),
                 association=self.associations[c.association[i]] if c.volunteer[i] else None,
-                asked=bool(c.channel[i] == CHANNEL_ASKED),
+                asked=bool(c.channel[i] == CHANNEL_ASKED), frame=float(c.frame[i]),
+                service_preference=float(c.service_preference[i]), group=int(c.group[i]),
             )
             for i in range(c.n)
         ]
@@ -166,9 +188,10 @@ class ReferenceModel(mesa.Model):
         self.people.do("advance")
 
     def state(self) -> dict[str, np.ndarray]:
-        """Motivation, trust and generalised trust of every citizen, as arrays."""
+        """Motivation, frame, trust and generalised trust of every citizen, as arrays."""
         return {
             "motivation": np.array([c.motivation for c in self.citizens]),
+            "frame": np.array([c.frame for c in self.citizens]),
             "trust_municipality": np.array([c.trust for c in self.citizens]),
             "generalised_trust": np.array([c.generalised_trust for c in self.citizens]),
         }
@@ -181,8 +204,10 @@ def vectorised_rules(world, p) -> None:
 
 
 def source_model(n: int, seed: int) -> CoCreationModel:
-    """A model at month 0 (associations and staff in the scale benchmark's proportions)."""
-    return CoCreationModel(n_citizens=n, n_associations=max(1, round(n / 40)), n_staff=max(1, round(n / 100)), seed=seed)
+    """A model at month 0 (associations and staff in the scale benchmark's proportions), steered hard enough
+    (0.9) that control exceeds the tolerance, so crowding out and the transactional frame act too."""
+    return CoCreationModel(n_citizens=n, n_associations=max(1, round(n / 40)), n_staff=max(1, round(n / 100)), seed=seed,
+                           steering_intensity=0.9)
 
 
 def compare(n: int = 2000, steps: int = 12, seed: int = 1) -> dict[str, float]:
