@@ -45,7 +45,8 @@ def test_report_writes_markdown_figures_and_tables(tiny_report):
     tables = sorted(p.name for p in (out / "tables").glob("*.csv"))
     assert {"crowding_out.csv", "hysteresis_half_times.csv", "country_levels.csv", "being_asked.csv",
             "bonding_bridging.csv", "time_horizon_timeseries.csv", "sensitivity_morris.csv", "knockouts.csv",
-            "robustness_large.csv", "robustness_perturbations.csv", "rank_order.csv", "vulnerable_gap.csv"} <= set(tables)
+            "robustness_large.csv", "robustness_perturbations.csv", "robustness_probes.csv", "rank_order.csv",
+            "vulnerable_gap.csv"} <= set(tables)
 
 
 def test_report_states_a_verdict_with_numbers_for_every_pattern(tiny_report):

@@ -203,6 +203,7 @@ class Knockout:
     cause_off: Mapping[str, Any]                # settings that switch the cause off: the pattern should go
     others_off: Mapping[str, Mapping[str, Any]]  # other single terms switched off one at a time: it should stay
     condition: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # settings under which the test is made
+    note: str = ""                              # how to read the knock-outs, where the probe alone would mislead
 
 
 #: What each pattern's knock-out switches off (docs/ODD.md, section 4).
@@ -241,7 +242,11 @@ KNOCKOUTS: dict[str, Knockout] = {
         cause_off={"contract_funding": 0.0},
         others_off={"member turnover by fit": {"fit_weight": 0.0},
                     "pressure for quick results": {"quick_results_pressure": 0.0},
-                    "faster losses of trust": {"trust_loss_ratio": 1.0}}),
+                    "faster losses of trust": {"trust_loss_ratio": 1.0}},
+        note="The probe asks for a drift after the first year (what member turnover would add to the contract's pull); "
+             "it fails at baseline because the orientation jumps with the contract in the first year and moves little after. "
+             "With the contract's funding off, npm and npg end alike: one term, resource dependence, decides the pattern, "
+             "which is why it is reported as assumed"),
     "bonding_bridging": Knockout(
         cause="who is recruited: outreach across groups, cream-skimming under pressure, social distance in joining",
         cause_off={"yield_selection": 0.0, "outgroup_join_penalty": 0.0, "outreach_per_member": 0.0, "outreach_per_association": 0.0},

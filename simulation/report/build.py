@@ -52,6 +52,7 @@ from simulation.report.probing import (
     large_tasks,
     perturbation_table,
     perturbation_tasks,
+    probe_rows,
     status_label,
 )
 
@@ -284,7 +285,8 @@ def write_probe_tables(tables_dir: Path, probes: ProbeResults) -> list[str]:
     """The knock-out and robustness tables as CSV; returns their paths relative to the report folder."""
     written = []
     for name, frame in (("knockouts", knockout_table(probes.knockouts)), ("robustness_large", large_table(probes.large)),
-                        ("robustness_perturbations", perturbation_table(probes.perturbed))):
+                        ("robustness_perturbations", perturbation_table(probes.perturbed)),
+                        ("robustness_probes", probe_rows({**probes.large, **probes.perturbed}))):
         frame.to_csv(tables_dir / f"{name}.csv", index=False)
         written.append(f"tables/{name}.csv")
     return written

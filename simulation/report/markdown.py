@@ -168,9 +168,11 @@ def origins_context(verdicts: Sequence[Verdict], probes: ProbeResults) -> list[d
             if ko.base_holds and not ko.cause_removes:
                 parts.append("the pattern stays with its named cause switched off")
             broken = [t for t, ok in ko.others_keep.items() if not ok]
-            if broken:
-                parts.append("it goes when " + ", ".join(broken) + " is switched off")
+            if broken and ko.base_holds:
+                parts.append("it goes when " + " or ".join(broken) + " is switched off")
             reading = "; ".join(parts)
+        if k.note:
+            reading += f". {k.note}"
         out.append({"number": v.pattern.label, "title": v.pattern.title, "cause": k.cause, "cause_off": _settings(k.cause_off),
                     "condition": _settings(k.condition), "origin": v.pattern.origin, "mark": STATUS_MARK[v.verdict],
                     "reading": reading, "table": md_table(rows.rename(columns={"as_expected": "as expected"}))})

@@ -177,14 +177,14 @@ def perturbations(share: float = 0.25) -> tuple[list[tuple[str, str, Any]], list
         if kind not in ("behaviour", "population"):
             continue
         if name in COUNTS:
-            skipped.append((name, "a count (population size), not a behaviour"))
+            skipped.append((name, "a population count, not a behaviour"))
             continue
         if f.metadata["choices"] or f.type in ("bool", bool):
-            skipped.append((name, "a choice or a switch: no ±25 %"))
+            skipped.append((name, "a choice or a switch, no ±25 %"))
             continue
         default = f.default
         if default == 0:
-            skipped.append((name, "default 0: ±25 % is no change"))
+            skipped.append((name, "default 0, so ±25 % is no change"))
             continue
         lo, hi = f.metadata["range"]
         whole = f.type in ("int", int)
@@ -192,7 +192,7 @@ def perturbations(share: float = 0.25) -> tuple[list[tuple[str, str, Any]], list
             value = min(hi, max(lo, default * factor))
             value = round(value) if whole else float(value)
             if value == default:
-                skipped.append((f"{name} {sign}{100 * share:.0f} %", f"at the end of its declared range ({lo:g}-{hi:g}): no change"))
+                skipped.append((f"{name} {sign}{100 * share:.0f} %", f"at the end of its declared range {lo:g}-{hi:g}, so no change"))
                 continue
             done.append((name, f"{sign}{100 * share:.0f} %", value))
     return done, skipped
@@ -228,4 +228,15 @@ def perturbation_table(results: Mapping[str, Mapping[str, Any]], patterns: Seque
         breaking = sorted(label for label, r in mine.items() if not r["holds"])
         rows.append({"pattern": name, "baseline_holds": None if base is None else bool(base["holds"]), "perturbations": len(mine),
                      "keep": len(mine) - len(breaking), "break": len(breaking), "breaking": "; ".join(breaking)})
+    return pd.DataFrame(rows)
+
+
+def probe_rows(results: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """Every stored probe: its key, pattern, settings, whether it holds and each number (one column per number)."""
+    rows = []
+    for key, r in results.items():
+        row = {"key": key, "pattern": r["pattern"], "settings": "; ".join(f"{k} = {v}" for k, v in r.get("overrides", {}).items()),
+               "holds": bool(r["holds"])}
+        row.update(r["numbers"])
+        rows.append(row)
     return pd.DataFrame(rows)
