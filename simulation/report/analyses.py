@@ -715,9 +715,10 @@ def spearman(a: Sequence[float], b: Sequence[float]) -> float:
 def analyse_rank_order(tables: Tables, designs: Designs, criteria: Mapping[str, Any]) -> Judgement:
     """S1: the rank order of the five structural settings' volunteering persists from year 5 to year 15."""
     early, late, at_least = criteria["early_year"], criteria["late_year"], criteria["spearman_at_least"]
-    rows = []
+    rows, series = [], []
     for name in sorted(tables):
         t, d = tables[name], designs[name]
+        series.append(summarise(t, ["step"], ["volunteering_rate"]).assign(setting=name, societal_trust=float(d.base.societal_trust)))
         def year(y: int, t: pd.DataFrame = t) -> float:
             return float(t[(t["step"] > 12 * y - 12) & (t["step"] <= 12 * y)]["volunteering_rate"].mean())
         rows.append({"setting": name, "societal_trust": float(d.base.societal_trust), "n_associations": int(d.base.n_associations),
@@ -734,7 +735,7 @@ def analyse_rank_order(tables: Tables, designs: Designs, criteria: Mapping[str, 
     ]
     return Judgement(headline=f"Rank correlation year {early} vs year {late}: {rho:.2f}; year-{late} rates by societal trust: {rates}.",
                      criteria=checks, numbers={"spearman": rho, "in_order": in_order, "settings": rows},
-                     tables={"rank_order": table})
+                     tables={"rank_order": table, "rank_order_timeseries": pd.concat(series, ignore_index=True)})
 
 
 def analyse_vulnerable_gap(tables: Tables, designs: Designs, criteria: Mapping[str, Any]) -> Judgement:

@@ -407,7 +407,7 @@ def build_report(
     runs = sum(d.n_runs for d in designs.values()) + (sens.n_runs if sens is not None else 0)
     probe_runs = probes.n_probes
     meta = {
-        "command": f"samskabelse report --size {size}" + (f" --workers {workers}" if workers else ""),
+        "command": f"samskabelse report --size {size}" + (f" --workers {workers}" if workers else "") + (" --resume" if resume else ""),
         "date": _dt.date.today().isoformat(), "size": size, "size_meaning": sz.meaning,
         "code_revision": info["code_revision"], "version": info["version"], "runs": runs,
         "wall_time_seconds": wall, "workers": n_workers, "not_covered": NOT_COVERED, "probes": probe_runs,

@@ -96,9 +96,8 @@ def figure_hysteresis(v: Judgement, path: Path) -> Path:
                     ax.plot([(start + months) / 12], [episode.loc[start + months]], mark, color="black", markersize=5)
         ax.set_xlim(0, ts["step"].max() / 12)
 
-    fig = _four_panels(panels, f"Years (over-steering from month {onset} to month {release}; trust_loss_ratio = {ratio})", draw,
-                       legend_size=8, legend_loc="lower left")
-    return save_figure(fig, path, "Hysteresis: an over-steering episode (shaded) against a control run\n"
+    fig = _four_panels(panels, f"Years (over-steering months {onset}-{release})", draw, legend_size=8, legend_loc="lower left")
+    return save_figure(fig, path, f"Hysteresis: an over-steering episode (shaded) against a control run, trust_loss_ratio = {ratio}\n"
                             "(● half of the gap at release opened, ■ half of it closed again; band: ±1 sd over seeds)")
 
 
@@ -225,19 +224,22 @@ def figure_time_horizon(v: Judgement, path: Path) -> Path:
 
 
 def figure_rank_order(v: Judgement, path: Path) -> Path:
-    """S1: the five settings' volunteering at the early and the late year, one line per setting."""
+    """S1: the five settings' volunteering over 15 years, one line per setting, the years compared marked."""
     plt = pyplot()
-    tab = v.tables["rank_order"]
+    tab, ts = v.tables["rank_order"], v.tables["rank_order_timeseries"]
     cols = [c for c in tab.columns if c.startswith("volunteering_year")]
-    fig, ax = plt.subplots(figsize=(7, 4.8))
+    fig, ax = plt.subplots(figsize=(8, 4.8))
     for _, row in tab.iterrows():
-        ax.plot([int(c.removeprefix("volunteering_year")) for c in cols], [100 * row[c] for c in cols], marker="o",
-                label=f"societal trust {row['societal_trust']:g}, {int(row['n_associations'])} associations")
-    ax.set_xlabel("Year")
+        sub = ts[ts["setting"] == row["setting"]]
+        line, = ax.plot(sub["step"] / 12, 100 * sub["volunteering_rate"], linewidth=1.6,
+                        label=f"societal trust {row['societal_trust']:g}, {int(row['n_associations'])} associations")
+        ax.plot([int(c.removeprefix("volunteering_year")) for c in cols], [100 * row[c] for c in cols], "o", color=line.get_color())
+    ax.set_xlabel("Years")
     ax.set_ylabel("Volunteering rate (% of citizens)")
     ax.legend(frameon=False, fontsize=7)
     ax.grid(alpha=0.3)
-    return save_figure(fig, path, "S1: five structural settings started at 20 % volunteering (npg), mean over seeds")
+    return save_figure(fig, path, "S1: five structural settings started at 20 % volunteering (npg), mean over seeds\n"
+                                  "(● the years whose rank order is compared)")
 
 
 def figure_vulnerable_gap(v: Judgement, path: Path) -> Path:
