@@ -366,6 +366,8 @@ def build_report(
     with make_executor(workers, scheduler, connect_timeout) as ex:
         for name, design in designs.items():  # as run_sweep will check it, but before anything is removed
             check_memory(design.largest_point(), workers=ex.workers, what=f"experiment {name}")
+        # the code's revision before anything is touched: removing a committed earlier report would make it "-dirty"
+        info = provenance()
         # 2. only now: clear what the earlier report listed, and say what this one owns
         if old is not None:
             clear_earlier_report(out_dir, old, sweeps=not resume)
@@ -376,7 +378,6 @@ def build_report(
         if not gitignore.exists():
             gitignore.write_text(GITIGNORE, encoding="utf-8")
             files.append(".gitignore")
-        info = provenance()
         running = {"kind": REPORT_KIND, "status": "running", **info, "size": size, "files": files, "sweeps": sorted(own_sweeps)}
         write_json(out_dir / "manifest.json", running)
 
