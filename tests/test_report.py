@@ -458,3 +458,22 @@ def test_probes_are_stored_as_they_finish_and_a_rerun_skips_those_done(tmp_path)
     assert set(read_store(store)) == {t.key for t in tasks}
     again = Recording()
     assert run_tasks(tasks, store, again, progress=False).keys() == results.keys() and again.submitted == []
+
+
+def test_the_code_revision_is_read_before_the_earlier_report_is_removed(tiny_report, tmp_path, monkeypatch):
+    # a committed earlier report, removed first, made every regeneration from a clean tree say "-dirty"
+    import shutil
+
+    from simulation.report import build
+
+    earlier = tmp_path / "report"
+    shutil.copytree(tiny_report[0], earlier)
+    seen = []
+
+    def provenance():
+        seen.append((earlier / "REPORT.md").exists())
+        return {"code_revision": "r", "version": "v"}
+
+    monkeypatch.setattr(build, "provenance", provenance)
+    build.build_report(earlier, "tiny", workers=2, sensitivity=False, quiet=True)
+    assert seen == [True]
