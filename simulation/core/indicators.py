@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulation.core.state import CHANNEL_ASKED, CHANNEL_OWN_INITIATIVE, World
+from simulation.core.state import CHANNEL_ASKED, CHANNEL_OWN_INITIATIVE, YEAR, World
 
 #: Languages the labels are written in.
 LANGUAGES = ("en", "da")
@@ -52,6 +52,9 @@ _PER_CITIZEN_EN, _PER_CITIZEN_DA = "units per citizen per month", "enheder pr. b
 INDICATOR_RECORDS: tuple[Indicator, ...] = (
     _ind("volunteering_rate", "share of citizens in the volunteer role",
          ("Volunteering rate", "share of citizens"), ("Andel frivillige", "andel af borgerne"), True),
+    _ind("volunteered_past_year", "share of citizens who volunteered in at least one of the last 12 months (the survey's "
+         "question; before month 12 only the months since the start count, with the initial volunteers counted)",
+         ("Volunteered in the past year", "share of citizens"), ("Frivillige inden for det seneste år", "andel af borgerne"), True),
     _ind("volunteering_rate_vulnerable", "share of vulnerable citizens in the volunteer role (0 if there are none)",
          ("Volunteering rate of vulnerable citizens", "share"), ("Andel frivillige blandt udsatte borgere", "andel"), True),
     _ind("volunteer_hours", "volunteer hours per citizen per month",
@@ -159,6 +162,7 @@ def compute_indicators(W: World) -> dict[str, float]:
     voice = float(((1.0 - a.orientation[aa]) * c.autonomy[idx]).sum()) / n
     return {
         "volunteering_rate": n_vol / n,
+        "volunteered_past_year": int(np.count_nonzero(c.months_since_volunteered < YEAR)) / n,
         "volunteering_rate_vulnerable": rate_vuln,
         "volunteer_hours": float(c.hours.sum()) / n,
         "mean_motivation": float(c.motivation.mean()),

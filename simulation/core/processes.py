@@ -204,9 +204,13 @@ def contribute_and_quit(W: World, p: Parameters, rng: np.random.Generator) -> No
     Quitting             quits if m_i < m_quit, else with probability
                          base_quit_rate + quit_trust_autonomy_rate * (1 - tau_i * alpha_i),
                          tau_i = (t_i + g_i) / 2   (low-trust volunteers quit more; Bekkers 2012)
+    Every volunteer of the month, quitting or not, has volunteered this month
+    (months_since_volunteered = 0); everyone else's count grows by one.
     """
     c, mu = W.citizens, W.municipality
     idx = give_hours(W, p)
+    c.months_since_volunteered += 1
+    c.months_since_volunteered[idx] = 0
     alpha = c.autonomy[idx]
     tau = 0.5 * (c.trust_municipality[idx] + c.generalised_trust[idx])
     p_quit = p.base_quit_rate + p.quit_trust_autonomy_rate * (1.0 - tau * alpha)

@@ -15,6 +15,9 @@ import numpy as np
 from simulation.core.network import GroupIndex, Ties, homophilous_ties
 from simulation.core.parameters import Parameters
 
+#: Months in the survey's window: "in the last 12 months" (EU-SILC, Eurostat ilc_scp19).
+YEAR = 12
+
 #: How a volunteer was recruited (``Citizens.channel``).
 CHANNEL_NONE, CHANNEL_ASKED, CHANNEL_OWN_INITIATIVE, CHANNEL_BEFORE_RUN = 0, 1, 2, 3
 CHANNEL_NAMES = {CHANNEL_NONE: "none", CHANNEL_ASKED: "asked", CHANNEL_OWN_INITIATIVE: "own initiative",
@@ -41,6 +44,7 @@ class Citizens:
     autonomy: np.ndarray  # [0, 1] perceived autonomy of a volunteer
     channel: np.ndarray  # int8, CHANNEL_* of the current volunteering spell
     months_active: np.ndarray  # int, months in the current volunteering spell
+    months_since_volunteered: np.ndarray  # int, months since the citizen last gave hours (0: this month)
     frame: np.ndarray  # [0, 1] transactional frame: volunteering seen as a job done for the municipality
     service_preference: np.ndarray  # [0, 1] preference for service (1) over voice (0) work
     peer_volunteering: np.ndarray  # [0, 1] tie-weighted share of contacts volunteering (as of last month's trust step)
@@ -204,6 +208,9 @@ def initial_world(p: Parameters, rng_network: np.random.Generator, rng_populatio
         motivation=motivation, baseline_motivation=baseline, needs_met=np.zeros(n),
         volunteer=volunteer, association=association, hours=np.zeros(n), autonomy=np.zeros(n),
         channel=channel, months_active=np.where(volunteer, p.initial_months_active, 0).astype(np.int64),
+        # before the run nothing is known of citizens' past volunteering: only the initial volunteers
+        # count as having volunteered within a year, until month 12 fills the window
+        months_since_volunteered=np.where(volunteer, 0, YEAR).astype(np.int64),
         frame=np.zeros(n), service_preference=np.zeros(n), peer_volunteering=peers,
         bridging_share=np.full(n, 1.0 - p.homophily), by_group=GroupIndex.of(group, g),
     )
