@@ -54,7 +54,10 @@ from simulation.experiment.schema import check_keys, check_parameter_type, check
 DEFAULT_SCENARIO = "denmark"
 
 #: Keys a scenario file may hold at its top level.
-SCENARIO_KEYS = ("description", "base", "parameters", "policy")
+SCENARIO_KEYS = ("title", "description", "title_da", "description_da", "base", "parameters", "policy")
+
+#: The optional texts a scenario file may give for the browser page: a short title, and both in Danish.
+TEXT_KEYS = ("title", "title_da", "description_da")
 
 #: The project's own scenario folder (next to the package in a source checkout).
 PROJECT_SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
@@ -133,6 +136,9 @@ def _read_scenario_file(path: Path) -> dict[str, Any]:
     desc = data.get("description")
     if not isinstance(desc, str) or not desc.strip():
         raise InputError(f"{where}: key 'description' is missing or empty; say what the scenario represents and where it comes from.")
+    for key in TEXT_KEYS:
+        if key in data and (not isinstance(data[key], str) or not data[key].strip()):
+            raise InputError(f"{where}: key {key!r} must be a non-empty text in quotes, got {data[key]!r}.")
     base = data.get("base")
     if base is not None and not isinstance(base, str):
         raise InputError(f"{where}: key 'base' must be a scenario name or path in quotes, got {base!r}.")
@@ -160,7 +166,8 @@ def _read_scenario_file(path: Path) -> dict[str, Any]:
         make_parameters(steps=FIELDS["steps"].metadata["range"][1], policy_schedule=policy)
     except ParameterError as exc:
         raise InputError(f"{where}: [[policy]] tables: {str(exc).removeprefix('policy_schedule: ').rstrip('.')}.") from None
-    return {"description": desc.strip(), "base": base, "settings": settings, "policy": [dict(e) for e in policy]}
+    texts = {key: " ".join(data[key].split()) for key in TEXT_KEYS if key in data}
+    return {"description": desc.strip(), "base": base, "settings": settings, "policy": [dict(e) for e in policy], "texts": texts}
 
 
 def merge_settings(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -282,6 +289,22 @@ def parse_assignments(pairs: list[str] | None, option: str = "--set") -> dict[st
                              "values; give it once.")
         out[key] = value
     return out
+
+
+def scenario_texts(path: Path, lang: str = "en") -> tuple[str, str]:
+    """A scenario file's title and description in ``lang`` ("en" or "da"), for the browser page.
+
+    The title is the file's ``title`` (``title_da`` in Danish), the description its ``description``
+    (``description_da``); a text the file does not give falls back to the English one, and a missing
+    title to the file's name.
+    """
+    spec = _read_scenario_file(path)
+    texts = spec["texts"]
+    description = " ".join(spec["description"].split())
+    title = texts.get("title", path.stem)
+    if lang == "da":
+        return texts.get("title_da", title), texts.get("description_da", description)
+    return title, description
 
 
 def describe_all() -> list[tuple[str, str, Path]]:
