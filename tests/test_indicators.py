@@ -10,7 +10,8 @@ EXPECTED_PUBLIC = (
     "volunteering_rate", "volunteered_past_year", "volunteering_rate_vulnerable", "volunteer_hours", "mean_motivation", "share_recruited_by_asking",
     "trust_municipality", "generalised_trust", "bonding_capital", "bridging_capital", "ei_index", "service_orientation",
     "association_autonomy", "staff_control", "staff_threat", "service_output", "civil_output", "synergy", "democratic_voice",
-    "participation_inequality",
+    "participation_inequality", "cost_per_service", "civil_welfare_share", "control_spending_share", "facilitation_spending_share",
+    "steering_in_force",
 )
 
 

@@ -11,7 +11,8 @@ from simulation.core.parameters import FIELDS
 
 UNIT = [k for k in INDICATORS if k not in ("volunteer_hours", "bonding_capital", "bridging_capital", "ei_index",
                                            "service_output", "civil_output", "synergy", "municipal_output",
-                                           "coproduced_welfare", "complementarity", "joined", "quit", "volunteers", "ties")]
+                                           "coproduced_welfare", "complementarity", "joined", "quit", "volunteers", "ties",
+                                           "cost_per_service", "spending", "service_target")]
 unit = st.floats(0.0, 1.0)
 
 params = st.fixed_dictionaries({
@@ -58,7 +59,8 @@ def test_rates_in_range_no_nan_population_conserved(kw):
     assert not frame.isna().any().any()
     assert ((frame[UNIT] >= 0) & (frame[UNIT] <= 1)).all().all()
     assert ((frame["ei_index"] >= -1) & (frame["ei_index"] <= 1)).all()
-    assert (frame[["volunteer_hours", "service_output", "civil_output", "synergy"]] >= 0).all().all()
+    assert (frame[["volunteer_hours", "service_output", "civil_output", "synergy", "cost_per_service", "spending",
+                   "service_target"]] >= 0).all().all()
 
 
 #: Every declared mechanism strength and initial condition, drawn over its whole declared range.

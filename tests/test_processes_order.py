@@ -43,10 +43,10 @@ def test_step_follows_the_list_when_it_changes(monkeypatch):
     assert (m.world.citizens.trust_municipality != trust_before).any()   # 7. Trust ran
 
 
-def test_titles_are_numbered_one_to_ten_in_order_and_name_a_domain_process():
+def test_titles_are_numbered_one_to_eleven_in_order_and_name_a_domain_process():
     numbers = [int(re.match(r"(\d+)\. \w", p.title).group(1)) for p in PROCESSES]
     assert numbers == sorted(numbers)
-    assert sorted(set(numbers)) == list(range(1, 11))
+    assert sorted(set(numbers)) == list(range(1, 12))
     assert len({p.function for p in PROCESSES}) == len(PROCESSES)
 
 

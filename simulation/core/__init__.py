@@ -1,4 +1,4 @@
-"""The model core: parameters, network, state, the ten processes, indicators, agents and the model.
+"""The model core: parameters, network, state, the eleven processes, indicators, agents and the model.
 
 Declared once each: every parameter (``parameters.py``), the order of the processes
 (``processes.PROCESSES``), every indicator (``indicators.INDICATOR_RECORDS``). How the agents

@@ -97,6 +97,19 @@ INDICATOR_RECORDS: tuple[Indicator, ...] = (
          "part as much as others",
          ("Participation inequality", "0 vulnerable take part as others"), ("Ulighed i deltagelse", "0: udsatte deltager som andre"),
          True),
+    _ind("cost_per_service", "budget spent per unit of measured service output: E / S (staff at 1 per unit of capacity, "
+         "contracted service at contract_price per unit)",
+         ("Cost per unit of service", "budget per unit of measured service"),
+         ("Pris pr. serviceenhed", "budget pr. enhed målt service"), True),
+    _ind("civil_welfare_share", "share of welfare produced by civil society: C / (R + C)",
+         ("Civil society's share of welfare", "share of R + C"), ("Civilsamfundets andel af velfærden", "andel af R + C"), True),
+    _ind("control_spending_share", "share of the budget spent on staff time exerting control and measuring output",
+         ("Budget on control", "share of spending"), ("Budget til kontrol", "andel af udgifterne"), True),
+    _ind("facilitation_spending_share", "share of the budget spent on staff time facilitating (support, dialogue, infrastructure)",
+         ("Budget on facilitation", "share of spending"), ("Budget til facilitering", "andel af udgifterne"), True),
+    _ind("steering_in_force", "steering intensity in force: the policy lever plus the municipality's own adjustment "
+         "after its reviews (the control spiral shows here)",
+         ("Steering in force", "0 to 1"), ("Styring i kraft", "0 til 1"), True),
     _ind("municipal_output", "municipal output R per citizen",
          ("Municipal output", _PER_CITIZEN_EN), ("Kommunens ydelser", _PER_CITIZEN_DA), False),
     _ind("coproduced_welfare", "Y = R + C + gamma Q sqrt(R C), per citizen",
@@ -106,6 +119,16 @@ INDICATOR_RECORDS: tuple[Indicator, ...] = (
     _ind("complementarity", "gamma, the learned complementarity of municipal and civil output",
          ("Complementarity of municipal and civil output", "gamma"),
          ("Komplementaritet mellem kommunale og civile ydelser", "gamma"), False),
+    _ind("facilitation_in_force", "facilitation in force: the policy lever plus the municipality's own adjustment",
+         ("Facilitation in force", "0 to 1"), ("Facilitering i kraft", "0 til 1"), False),
+    _ind("spending", "budget spent per citizen per month: staff and contract payments",
+         ("Spending", "budget per citizen per month"), ("Udgifter", "budget pr. borger pr. måned"), False),
+    _ind("staffing", "share of the initial staff the municipality keeps (volunteer service substitutes the rest)",
+         ("Staffing", "share of initial staff"), ("Bemanding", "andel af den oprindelige bemanding"), False),
+    _ind("needs_knowledge", "what the municipality knows of citizens' needs, 0 to 1, learned from democratic voice",
+         ("Knowledge of citizens' needs", "0 to 1"), ("Viden om borgernes behov", "0 til 1"), False),
+    _ind("service_target", "the municipality's target for measured service output per citizen",
+         ("Service target", _PER_CITIZEN_EN), ("Servicemål", _PER_CITIZEN_DA), False),
     _ind("share_own_initiative", "of the volunteers recruited during the run, the share who joined on own initiative",
          ("Joined on own initiative", "share of recruits"), ("Kom af egen drift", "andel af de rekrutterede"), False),
     _ind("joined", "citizens who became volunteers this month",
@@ -157,9 +180,6 @@ def compute_indicators(W: World) -> dict[str, float]:
     w_across = float(T.w[cross].sum())
     w_within = float(T.w.sum()) - w_across
     total = w_across + w_within
-    idx = np.flatnonzero(vol)
-    aa = c.association[idx]
-    voice = float(((1.0 - a.orientation[aa]) * c.autonomy[idx]).sum()) / n
     return {
         "volunteering_rate": n_vol / n,
         "volunteered_past_year": int(np.count_nonzero(c.months_since_volunteered < YEAR)) / n,
@@ -179,12 +199,23 @@ def compute_indicators(W: World) -> dict[str, float]:
         "service_output": mu.service_output,
         "civil_output": mu.civil_output,
         "synergy": mu.synergy,
-        "democratic_voice": voice,
+        "democratic_voice": mu.democratic_voice,
         "participation_inequality": max(0.0, 1.0 - rate_vuln / rate_other) if rate_other > 0 else 0.0,
+        "cost_per_service": mu.spending / mu.service_output if mu.service_output > 0 else 0.0,
+        "civil_welfare_share": mu.civil_output / (mu.municipal_output + mu.civil_output)
+        if mu.municipal_output + mu.civil_output > 0 else 0.0,
+        "control_spending_share": mu.control_spending / mu.spending if mu.spending > 0 else 0.0,
+        "facilitation_spending_share": mu.facilitation_spending / mu.spending if mu.spending > 0 else 0.0,
+        "steering_in_force": mu.steering,
         "municipal_output": mu.municipal_output,
         "coproduced_welfare": float(mu.coproduced_welfare),
         "collaboration_quality": mu.collaboration_quality,
         "complementarity": mu.complementarity,
+        "facilitation_in_force": mu.facilitation,
+        "spending": mu.spending,
+        "staffing": mu.staffing,
+        "needs_knowledge": mu.needs_knowledge,
+        "service_target": mu.service_target,
         "share_own_initiative": own / recruited if recruited else 0.0,
         "joined": float(mu.joined_asked + mu.joined_own_initiative),
         "quit": float(mu.quit),

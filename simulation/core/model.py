@@ -6,7 +6,7 @@
     ...     model.step()
     >>> frame = model.datacollector.get_model_vars_dataframe()
 
-One month is one step. Each step runs the ten processes of MODEL.md in the order declared in
+One month is one step. Each step runs the eleven processes of MODEL.md in the order declared in
 :data:`simulation.core.processes.PROCESSES`, then records every indicator in Mesa's DataCollector.
 How the agent views are registered with Mesa lives in :mod:`simulation.core.mesa_bridge`.
 """
@@ -116,7 +116,9 @@ class CoCreationModel(mesa.Model):
         sm.offer_relation(self.world, self.p)
         sm.perceive_steering(self.world, self.p)
         sm.give_hours(self.world, self.p)
+        self.world.municipality.needs_knowledge = sm.needs_voiced(self.world, self.p)  # what the municipality knows at the start
         sm.produce_outcomes(self.world, self.p)
+        sm.set_service_target(self.world, self.p)
         self.indicators: dict[str, float] = compute_indicators(self.world)
         # The seed is collected too, so that mesa.batch_run's rows name the seed each run used.
         self.datacollector = mesa.DataCollector(model_reporters={"seed": _seed_of, **{k: _reporter(k) for k in INDICATORS}})

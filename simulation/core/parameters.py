@@ -193,6 +193,22 @@ class Parameters:
     orientation_adjustment: float = _param(0.3, 0.0, 1.0, meaning="monthly rate at which an association re-plans its mix of service and voice work to its resources and members", kind="behaviour")
     fit_weight: float = _param(0.6, 0.0, 1.0, meaning="how much a mismatch between a volunteer's preference and the association's orientation lowers motivation and joining: member turnover", kind="behaviour")
 
+    # --- model 3: the municipality as an actor with a budget (issue 11; docs/ODD.md, section 7.4) -------
+    contract_management_cost: float = _param(0.05, 0.0, 1.0, meaning="share of staff time spent tendering and managing contracts when every association is a supplier", kind="behaviour")
+    measurement_cost: float = _param(0.05, 0.0, 1.0, meaning="share of staff time spent measuring and reporting output under full pressure for quick results", kind="behaviour")
+    contract_price: float = _param(0.5, 0.0, 10.0, meaning="budget paid per unit of service output delivered under a supplier contract, in units of what a unit of staff output costs (1)", kind="behaviour", unit="budget/unit")
+    staffing_adjustment_rate: float = _param(0.02, 0.0, 1.0, meaning="monthly rate at which staffing moves toward what the municipality keeps once volunteers' service substitutes staff work", kind="behaviour")
+    steering_response: float = _param(0.1, 0.0, 1.0, meaning="how strongly the municipality adapts its steering to a shortfall of measured service output against its target (0: it never adapts; the control spiral is switched off)", kind="behaviour")
+    steering_relaxation: float = _param(0.02, 0.0, 1.0, meaning="monthly return of steering and facilitation toward their policy settings while the service target is met", kind="behaviour")
+    service_ambition: float = _param(0.0, -0.5, 1.0, meaning="the municipality's target for measured service output, relative to the output it measured at the start (0: keep what it had)", kind="behaviour")
+    aspiration_rate: float = _param(0.01, 0.0, 1.0, meaning="monthly rate at which the service target follows the output achieved (aspiration adaptation, Cyert & March 1963): a slow target absorbs small shortfalls, a spiral outruns it", kind="behaviour")
+    threat_saturation: float = _param(0.25, 0.01, 1.0, meaning="substitution of staff work by volunteers (core tasks taken over plus staff cut) at which staff threat reaches its full sensitivity", kind="behaviour")
+    threat_withholding: float = _param(0.5, 0.0, 1.0, meaning="how far staff who feel fully threatened withhold information and joint work: support offered and the shared understanding reachable fall by this share", kind="behaviour")
+    joint_activity_rate: float = _param(0.3, 0.0, 1.0, meaning="share of a volunteer's new ties formed in joint activities with other associations' volunteers, at full cooperation between associations", kind="behaviour")
+    voice_reference: float = _param(0.2, 0.01, 10.0, meaning="democratic voice (expressive activity per citizen) at which the municipality knows its citizens' needs fully", kind="behaviour")
+    needs_knowledge_rate: float = _param(0.05, 0.0, 1.0, meaning="monthly rate at which the municipality's knowledge of citizens' needs moves toward what voice tells it", kind="behaviour")
+    needs_fit_weight: float = _param(0.3, 0.0, 1.0, meaning="share of municipal output that misses citizens' needs when the municipality knows nothing of them (fit of services to needs)", kind="behaviour")
+
     # --- scheduled lever changes ------------------------------------------------------------
     policy_schedule: tuple[PolicyChange, ...] = field(
         default=(),

@@ -1,4 +1,4 @@
-"""The ten processes of a month, in the order they run (MODEL.md, "Processes").
+"""The eleven processes of a month, in the order they run (MODEL.md, "Processes").
 
 :data:`PROCESSES` is that order, declared once: :meth:`CoCreationModel.step
 <simulation.core.model.CoCreationModel.step>` runs its records one after the other, and
@@ -105,12 +105,14 @@ def offer_relation(W: World, p: Parameters) -> None:
 def perceive_steering(W: World, p: Parameters) -> None:
     """2. Steering felt: staff exert control; associations perceive control and support.
 
+    Levers in force      s = clip(s_lever + adj_s),  f = clip(f_lever + adj_f)   (adj: the municipality's own
+                         adjustments of its last review, process 11)
     Staff control        c_s = 1 - (1 - s)(1 - quick_results_control * q)(1 - threat_control_weight * threat_s)
     Perceived control    kappa_a = min(1, x_a c_s(a) + contract_control * [supplier])
                                    * (1 - b * autonomy_a) * (1 - b * partner_trust_a)
     Coordination         coord = 1 - exp(-s / s0)    (diminishing returns),  e = 1 + coordination_gain * coord
-    Perceived support    sigma_a = min(1, f * ((1 - w_skill) + w_skill * skill_s(a)) + recognition_weight * coord)
-                                   * (1 - kappa_a)
+    Perceived support    sigma_a = min(1, f * ((1 - w_skill) + w_skill * skill_s(a)) (1 - w_th threat_s(a))
+                                          + recognition_weight * coord) * (1 - kappa_a)
                          (direction, infrastructure and legitimacy are felt as recognition: the
                          crowding-in side of steering; support given under heavy control is felt
                          as control, not support)
@@ -118,10 +120,13 @@ def perceive_steering(W: World, p: Parameters) -> None:
     Steering is both coordination (e, the rising side of the inverted U) and control
     (kappa, felt as distrust above a tolerance). b is ``control_buffering``; x_a is
     ``unrelated_control_exposure`` for an association with no relation to the municipality, else 1;
-    w_skill is ``facilitation_skill_weight``.
+    w_skill is ``facilitation_skill_weight``; w_th is ``threat_withholding``: threatened staff
+    withhold information and joint work.
     """
     st, a, mu = W.staff, W.associations, W.municipality
-    st.control = 1.0 - (1.0 - p.steering_intensity) * (1.0 - p.quick_results_control * p.quick_results_pressure) * (
+    mu.steering = float(clip01(p.steering_intensity + mu.steering_adjustment))
+    mu.facilitation = float(clip01(p.facilitation + mu.facilitation_adjustment))
+    st.control = 1.0 - (1.0 - mu.steering) * (1.0 - p.quick_results_control * p.quick_results_pressure) * (
         1.0 - p.threat_control_weight * st.threat
     )
     exposure = np.where(a.relation == NO_RELATION, p.unrelated_control_exposure, 1.0)
@@ -129,9 +134,11 @@ def perceive_steering(W: World, p: Parameters) -> None:
     b = p.control_buffering
     a.control_felt = exerted * (1.0 - b * a.autonomy) * (1.0 - b * a.partner_trust)
     w_skill = p.facilitation_skill_weight
-    mu.coordination = coordination(p.steering_intensity, p)
+    mu.coordination = coordination(mu.steering, p)
     mu.effectiveness = 1.0 + p.coordination_gain * mu.coordination
-    offered = p.facilitation * ((1.0 - w_skill) + w_skill * st.facilitation_skill[a.staff]) + p.recognition_weight * mu.coordination
+    withheld = 1.0 - p.threat_withholding * st.threat[a.staff]
+    offered = (mu.facilitation * ((1.0 - w_skill) + w_skill * st.facilitation_skill[a.staff]) * withheld
+               + p.recognition_weight * mu.coordination)
     a.support_felt = np.minimum(1.0, offered) * (1.0 - a.control_felt)
 
 
@@ -336,7 +343,11 @@ def update_ties(W: World, p: Parameters, rng: np.random.Generator) -> None:
     Any other tie:                                       w -= tie_decay * w
     Ties with w < tie_drop_threshold are lost. Each volunteer forms, with probability
     tie_formation_rate, a new tie (w = new_tie_weight) with a random co-volunteer of its association:
-    bridging where the association mixes groups, bonding where it does not.
+    bridging where the association mixes groups, bonding where it does not. With probability
+    joint_activity_rate * coop_a the tie is formed instead in a joint activity with a random
+    volunteer of any association: associations that cooperate bring their members together
+    across associations (and so across groups); competition for contracts, lowering
+    cooperation (step 9), closes that road to bridging (organisational egoism).
     """
     c, T = W.citizens, W.ties
     both = np.flatnonzero(c.volunteer[T.u] & c.volunteer[T.v])
@@ -360,7 +371,9 @@ def update_ties(W: World, p: Parameters, rng: np.random.Generator) -> None:
     start = np.concatenate(([0], np.cumsum(counts)[:-1]))
     ma = c.association[makers]
     partner = by_assoc[start[ma] + (rng.random(len(makers)) * counts[ma]).astype(np.int64)]
-    T.add(makers, partner, p.new_tie_weight)
+    joint = rng.random(len(makers)) < p.joint_activity_rate * W.associations.cooperation[ma]
+    partner[joint] = vols[rng.integers(0, len(vols), int(joint.sum()))]
+    T.add(makers, partner, p.new_tie_weight)  # a volunteer drawn as its own partner forms no tie
 
 
 def update_trust(W: World, p: Parameters) -> None:
@@ -446,10 +459,12 @@ def update_staff_threat(W: World, p: Parameters) -> None:
                      quick-results boost of step 10); R_s = R_prev * N / n_staff, the
                      municipal output staff s is responsible for, R_prev being last month's
                      municipal output per citizen (outputs are computed in step 10)
-    Target threat    theta*_s = threat_sensitivity * sub_s * (1 - sense_making)
+    Job threat       cut = 1 - staffing   (the share of its staff the municipality no longer keeps, step 11)
+    Target threat    theta*_s = threat_sensitivity * min(1, (sub_s + cut) / threat_saturation) * (1 - sense_making)
                      dtheta = threat_rate (theta* - theta)
-    Threat raises control in the next month (see :func:`perceive_steering`): a feedback
-    loop toward over-steering that shared sense-making and clear roles dampen.
+    Threat raises control and makes staff withhold information and joint work in the next
+    month (see :func:`perceive_steering` and :func:`drift_associations`): a feedback loop
+    toward over-steering that shared sense-making and clear roles dampen.
     """
     c, a, st, mu = W.citizens, W.associations, W.staff, W.municipality
     vol = np.flatnonzero(c.volunteer)
@@ -458,7 +473,7 @@ def update_staff_threat(W: World, p: Parameters) -> None:
     per_staff = np.bincount(a.staff, service_hours, minlength=st.n) * p.hour_value * mu.effectiveness
     staff_capacity = max(mu.municipal_output, 1e-9) * c.n / st.n  # 1e-9: a guard against dividing by zero
     mu.substitution = np.minimum(1.0, p.volunteer_substitution * per_staff / staff_capacity)
-    target = p.threat_sensitivity * mu.substitution * (1.0 - p.sense_making)
+    target = p.threat_sensitivity * np.minimum(1.0, (mu.substitution + 1.0 - mu.staffing) / p.threat_saturation) * (1.0 - p.sense_making)
     st.threat = clip01(st.threat + p.threat_rate * (target - st.threat))
 
 
@@ -477,7 +492,8 @@ def drift_associations(W: World, p: Parameters) -> None:
     Cooperation    coop* = cooperation_ceiling (1 - contract_competition [relation != none])
     Autonomy, openness and cooperation move as x += association_drift_rate (x* - x).
     Understanding  u* = (w_f f + w_sm sense_making + w_c coordination(s) + w_p [partnership])
-                        * ((1 - w_coop) + w_coop coop)
+                        * ((1 - w_coop) + w_coop coop) * (1 - w_th threat_s(a))
+                   (f and s the levers in force; w_th = threat_withholding: threatened staff share less)
                    du = understanding_rate (u* - u)       (time, time, time)
     w_f, w_sm, w_c, w_p, w_coop are understanding_facilitation_weight, understanding_sense_making_weight,
     understanding_coordination_weight, understanding_partnership_weight, understanding_cooperation_weight.
@@ -502,18 +518,21 @@ def drift_associations(W: World, p: Parameters) -> None:
     a.autonomy += r * (aut_target - a.autonomy)
     a.openness += r * (open_target - a.openness)
     a.cooperation += r * (coop_target - a.cooperation)
-    reachable = (p.understanding_facilitation_weight * p.facilitation + p.understanding_sense_making_weight * p.sense_making
-                 + p.understanding_coordination_weight * coordination(p.steering_intensity, p)
+    mu = W.municipality
+    reachable = (p.understanding_facilitation_weight * mu.facilitation + p.understanding_sense_making_weight * p.sense_making
+                 + p.understanding_coordination_weight * mu.coordination
                  + p.understanding_partnership_weight * partner)
     w_coop = p.understanding_cooperation_weight
-    u_target = reachable * ((1.0 - w_coop) + w_coop * a.cooperation)
+    u_target = reachable * ((1.0 - w_coop) + w_coop * a.cooperation) * (1.0 - p.threat_withholding * W.staff.threat[a.staff])
     a.understanding = clip01(a.understanding + p.understanding_rate * (u_target - a.understanding))
 
 
 def produce_outcomes(W: World, p: Parameters) -> None:
-    """10. Outcomes and synergy: co-production with complementarity (Ostrom 1996).
+    """10. Outcomes, synergy and the budget: co-production with complementarity (Ostrom 1996).
 
-    Municipal output  R = staff_service_capacity (1 - control_cost * mean staff control - facilitation_cost * f)
+    Staff time        overhead = control_cost * mean staff control + facilitation_cost * f
+                                 + contract_management_cost * supplier share + measurement_cost * q
+    Municipal output  R = staff_service_capacity * staffing * (1 - overhead)
     Civil output      C = hour_value * e * sum(h) / N
     Service part      C_s = hour_value * e * (1 + quick_results_boost q) * sum(h * o_a) / N
     Quality           Q = member-weighted mean of partner_trust_a * understanding_a
@@ -521,22 +540,39 @@ def produce_outcomes(W: World, p: Parameters) -> None:
     Welfare           Y = R + C + gamma Q sqrt(R C)
     Synergy           Y / (R + C) - 1   (0 when R + C = 0)
     Service output    S = R + C_s + gamma Q sqrt(R C_s)   (what formal output metrics see)
-    Needs met         needs_i = 1 - exp(-(R (1 + synergy) + served_g(i)) / need_i), need_i = vulnerable_need if vulnerable else 1,
+    Needs met         needs_i = 1 - exp(-(R (1 + synergy) fit + served_g(i)) / need_i), need_i = vulnerable_need if vulnerable else 1,
                       served_g the civil service output reaching group g (own group, and
-                      everyone in proportion to openness).
+                      everyone in proportion to openness); fit = 1 - needs_fit_weight (1 - K),
+                      K the municipality's knowledge of needs (from voice, step 11)
+    Budget            spending E = staff_service_capacity * staffing + contract_price * C_s,supplier
+                      (staff are paid whatever they spend their time on; a unit of staff output
+                      capacity costs 1; contracted service is paid per unit delivered)
+                      control spending = staff_service_capacity * staffing * (control_cost * mean control
+                                         + measurement_cost * q)
+                      facilitation spending = staff_service_capacity * staffing * facilitation_cost * f
+    Democratic voice  V = sum over volunteers of (1 - o_a) alpha_i / N (:func:`democratic_voice`)
     """
     c, a, st, mu = W.citizens, W.associations, W.staff, W.municipality
     n = c.n
     vol = np.flatnonzero(c.volunteer)
     aa = c.association[vol]
     h = c.hours[vol]
-    mu.municipal_output = p.staff_service_capacity * (1.0 - p.control_cost * float(st.control.mean()) - p.facilitation_cost * p.facilitation)
+    staff_time = p.staff_service_capacity * mu.staffing
+    supplier = a.relation == SUPPLIER
+    control_time = p.control_cost * float(st.control.mean()) + p.measurement_cost * p.quick_results_pressure
+    facilitation_time = p.facilitation_cost * mu.facilitation
+    overhead = control_time + facilitation_time + p.contract_management_cost * float(supplier.mean())
+    mu.municipal_output = staff_time * (1.0 - overhead)
     per_hour = p.hour_value * mu.effectiveness
     mu.civil_output = per_hour * float(h.sum()) / n
     service_by_assoc = np.bincount(aa, h * a.orientation[aa], minlength=a.n) * per_hour * (
         1.0 + p.quick_results_boost * p.quick_results_pressure
     )
     mu.civil_service_output = float(service_by_assoc.sum()) / n
+    mu.spending = staff_time + p.contract_price * float(service_by_assoc[supplier].sum()) / n
+    mu.control_spending = staff_time * control_time
+    mu.facilitation_spending = staff_time * facilitation_time
+    mu.democratic_voice = democratic_voice(W)
     members = a.members
     quality = a.partner_trust * a.understanding
     mu.collaboration_quality = float(np.average(quality, weights=members) if members.sum() > 0 else quality.mean())
@@ -553,7 +589,65 @@ def produce_outcomes(W: World, p: Parameters) -> None:
     to_all = float((service_by_assoc * a.openness).sum())
     served = (to_own + to_all * group_size / n) / group_size
     need = np.where(c.vulnerable, p.vulnerable_need, 1.0)
-    c.needs_met = 1.0 - np.exp(-(R * (1.0 + mu.synergy) + served[c.group]) / need)
+    fit = 1.0 - p.needs_fit_weight * (1.0 - mu.needs_knowledge)
+    c.needs_met = 1.0 - np.exp(-(R * (1.0 + mu.synergy) * fit + served[c.group]) / need)
+
+
+def democratic_voice(W: World) -> float:
+    """Expressive activity per citizen: ``V = sum_i (1 - o_a(i)) alpha_i / N`` over volunteers (voice orientation times autonomy)."""
+    c, a = W.citizens, W.associations
+    idx = np.flatnonzero(c.volunteer)
+    return float(((1.0 - a.orientation[c.association[idx]]) * c.autonomy[idx]).sum()) / c.n
+
+
+def needs_voiced(W: World, p: Parameters) -> float:
+    """What voice tells the municipality of citizens' needs: ``K* = min(1, V / voice_reference)``, V as in :func:`democratic_voice`."""
+    return min(1.0, democratic_voice(W) / p.voice_reference)
+
+
+def set_service_target(W: World, p: Parameters) -> None:
+    """Month 0, after the first outcomes: the target for measured service output, ``S* = (1 + service_ambition) S_0``."""
+    W.municipality.service_target = (1.0 + p.service_ambition) * W.municipality.service_output
+
+
+def review_municipality(W: World, p: Parameters) -> None:
+    """11. Municipal review: the municipality compares measured service with its target and adapts steering, facilitation and staffing.
+
+    Shortfall        short = max(0, 1 - S / S*)
+    Over-control     over = max(0, mean kappa_a - kappa*)   (what a municipality that listens hears)
+    Listening        l = 0 under linear thinking, else sense_making
+    Steering         d adj_s = r_s [q (1 - l) short - l over]  - [short = 0] relax adj_s
+    Facilitation     d adj_f = r_s l short                      - [short = 0] relax adj_f
+                     (r_s = steering_response, relax = steering_relaxation; s and f in force stay in [0, 1])
+    Staffing         staffing* = 1 - volunteer_substitution * min(1, C_s / staff_service_capacity)
+                     d staffing = staffing_adjustment_rate (staffing* - staffing)
+    Target           dS* = aspiration_rate (S - S*)   (aspirations follow performance, Cyert & March 1963)
+    Knowledge        K* = min(1, V / voice_reference),  dK = needs_knowledge_rate (K* - K)
+
+    A municipality under pressure for quick results that does not feed experience back
+    (linear thinking) answers a shortfall with more control; if the shortfall comes from
+    contributions crowded out by control, control deepens it: the control spiral. One that
+    listens (sense-making, feedback) eases control it hears is too much and facilitates more.
+    Substitution makes the spiral possible: staff cut where volunteers deliver service leave
+    measured output dependent on contributions that control crowds out.
+    """
+    a, mu = W.associations, W.municipality
+    short = max(0.0, 1.0 - mu.service_output / mu.service_target) if mu.service_target > 0 else 0.0
+    over = max(0.0, float(a.control_felt.mean()) - p.control_tolerance)
+    listening = 0.0 if p.linear_thinking else p.sense_making
+    r = p.steering_response
+    adj_s = mu.steering_adjustment + r * (p.quick_results_pressure * (1.0 - listening) * short - listening * over)
+    adj_f = mu.facilitation_adjustment + r * listening * short
+    if short == 0.0:
+        adj_s -= p.steering_relaxation * adj_s
+        adj_f -= p.steering_relaxation * adj_f
+    # the adjustment never pushes the levers in force out of [0, 1]
+    mu.steering_adjustment = float(np.clip(adj_s, -p.steering_intensity, 1.0 - p.steering_intensity))
+    mu.facilitation_adjustment = float(np.clip(adj_f, -p.facilitation, 1.0 - p.facilitation))
+    kept = 1.0 - p.volunteer_substitution * min(1.0, mu.civil_service_output / max(p.staff_service_capacity, 1e-9))
+    mu.staffing += p.staffing_adjustment_rate * (kept - mu.staffing)
+    mu.service_target += p.aspiration_rate * (mu.service_output - mu.service_target)
+    mu.needs_knowledge += p.needs_knowledge_rate * (needs_voiced(W, p) - mu.needs_knowledge)
 
 
 #: The month, in order: :meth:`CoCreationModel.step <simulation.core.model.CoCreationModel.step>` runs
@@ -569,8 +663,9 @@ PROCESSES: tuple[Process, ...] = (
     Process("7. Trust", update_trust),
     Process("8. Staff threat", update_staff_threat),
     Process("9. Associations", drift_associations),
-    Process("10. Outcomes and synergy", produce_outcomes),
+    Process("10. Outcomes, synergy and the budget", produce_outcomes),
+    Process("11. Municipal review", review_municipality),
 )
 
 #: Rules that several processes use, documented beside them in the ODD.
-HELPERS: tuple[Callable[..., Any], ...] = (coordination, give_hours, join_probability, readiness, expected_join, experience, member_mix)
+HELPERS: tuple[Callable[..., Any], ...] = (coordination, give_hours, democratic_voice, needs_voiced, set_service_target, join_probability, readiness, expected_join, experience, member_mix)

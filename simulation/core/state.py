@@ -113,6 +113,18 @@ class Municipality:
     coproduced_welfare: float = 0.0  # Y, per citizen
     synergy: float = 0.0  # Y / (R + C) - 1
     substitution: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per staff
+    # the municipality as an actor with a budget (processes 10 and 11)
+    steering: float = 0.0  # steering intensity in force: the policy lever plus the municipality's own adjustment
+    facilitation: float = 0.0  # facilitation in force, likewise
+    steering_adjustment: float = 0.0  # what the municipality added to the steering lever by its reviews
+    facilitation_adjustment: float = 0.0  # what it added to the facilitation lever
+    service_target: float = 0.0  # target for measured service output per citizen (set at month 0)
+    staffing: float = 1.0  # share of the staff the municipality started with that it keeps
+    needs_knowledge: float = 1.0  # [0, 1] what the municipality knows of citizens' needs (from voice)
+    democratic_voice: float = 0.0  # expressive activity per citizen
+    spending: float = 0.0  # budget spent per citizen per month (staff and contract payments)
+    control_spending: float = 0.0  # budget spent on staff time exerting control and measuring output
+    facilitation_spending: float = 0.0  # budget spent on staff time facilitating
     joined_asked: int = 0
     joined_own_initiative: int = 0
     quit: int = 0
