@@ -103,7 +103,7 @@ def test_overrides_shortening_the_run_drop_later_policy_changes_with_a_note():
     ("text", "expected"),
     [
         ('description = "x"\nbase = "loop"\n', "loop"),
-        ('description = "x"\n[parameters]\nsteering = 0.5\n', "steering_intensity"),
+        ('description = "x"\n[parameters]\nsteering_intensty = 0.5\n', "steering_intensity"),
         ('description = "x"\n[parameters]\nfacilitation = 2.0\n', "0.0 to 1.0"),
         ('description = "x"\n[[policy]]\nstep = 5\nn_citizens = 50\n', "not a lever"),
         ('description = "x"\n[[policy]]\nstep = 500\nfacilitation = 0.5\n', "beyond the horizon"),

@@ -77,7 +77,7 @@ INDICATOR_RECORDS: tuple[Indicator, ...] = (
     _ind("ei_index", "Krackhardt E-I index of tie weight: (across - within) / (across + within), in [-1, 1]",
          ("E-I index", "-1 all ties within groups, +1 all across"), ("E-I-indeks", "-1 alle bånd i grupperne, +1 alle på tværs"), True),
     _ind("service_orientation", "mean association orientation, 0 voice (expressive) ... 1 service",
-         ("Association orientation", "0 voice, 1 service"), ("Foreningernes orientering", "0 stemme, 1 service"), True),
+         ("Association orientation", "0 voice, 1 service"), ("Foreningernes orientering", "0 talerør, 1 service"), True),
     _ind("association_autonomy", "mean association autonomy",
          ("Association autonomy", _MEAN01_EN), ("Foreningernes selvstændighed", _MEAN01_DA), True),
     _ind("staff_control", "mean control exerted by staff",
@@ -92,7 +92,7 @@ INDICATOR_RECORDS: tuple[Indicator, ...] = (
          ("Synergy", "welfare beyond the sum of the parts, share"), ("Synergi", "velfærd ud over summen af delene, andel"), True),
     _ind("democratic_voice", "expressive activity per citizen: volunteers weighted by their association's voice orientation and "
          "their autonomy",
-         ("Democratic voice", "expressive activity per citizen"), ("Demokratisk stemme", "aktivitet som stemme pr. borger"), True),
+         ("Democratic voice", "expressive activity per citizen"), ("Demokratisk talerør (frivilliges fortalerarbejde)", "fortalerarbejde pr. borger"), True),
     _ind("participation_inequality", "1 - (vulnerable volunteering rate / others' rate), floored at 0: 0 when the vulnerable take "
          "part as much as others",
          ("Participation inequality", "0 vulnerable take part as others"), ("Ulighed i deltagelse", "0: udsatte deltager som andre"),
