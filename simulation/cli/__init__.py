@@ -7,6 +7,7 @@ status 2, never a traceback; existing results are left untouched.
 - :mod:`simulation.cli.parser`: the one argument parser and the dispatch (exit statuses).
 - :mod:`simulation.cli.commands`: run, scenarios, show, params, plot, viz.
 - :mod:`simulation.cli.experiments`: sweep, report, sensitivity (many runs on one executor).
+- :mod:`simulation.cli.calibration`: calibrate and predict (calibration to Europe, out-of-sample prediction).
 - :mod:`simulation.cli.messages`: output, errors, exit statuses, stop signals.
 """
 

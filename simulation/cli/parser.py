@@ -11,6 +11,7 @@ import os
 import sys
 
 from simulation import __version__
+from simulation.cli.calibration import add_parsers as add_calibration_parsers
 from simulation.cli.commands import cmd_params, cmd_plot, cmd_run, cmd_scenarios, cmd_show, cmd_viz
 from simulation.cli.experiments import cmd_report, cmd_sensitivity, cmd_sweep
 from simulation.cli.messages import EXIT_FAILED, EXIT_INPUT, EXIT_INTERRUPTED, error, stop_signals_as_ctrl_c
@@ -142,6 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     _executor_options(p, "sensitivity")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_sensitivity)
+
+    add_calibration_parsers(sub, _executor_options)
 
     p = sub.add_parser("viz", help="open the interactive browser model", description="Serve the interactive browser model.")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")

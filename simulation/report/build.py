@@ -55,6 +55,7 @@ from simulation.report.probing import (
     probe_rows,
     status_label,
 )
+from simulation.report.validation import validation_section
 
 #: Where the probes' results are stored in the report folder (one JSON line per finished probe; resumable).
 PROBE_STORE = "sweeps/probes"
@@ -404,6 +405,8 @@ def build_report(
     if sens is not None:
         written += [str(p.relative_to(out_dir)) for p in
                     write_results(sens, out_dir / "tables", out_dir / "figures", prefix="sensitivity_", points=False)]
+    validation = validation_section(out_dir / "figures")  # reads the committed calibration (docs/calibration); no runs
+    written += validation.files
     wall = time.perf_counter() - t0
     runs = sum(d.n_runs for d in designs.values()) + (sens.n_runs if sens is not None else 0)
     probe_runs = probes.n_probes
@@ -412,7 +415,7 @@ def build_report(
         "date": _dt.date.today().isoformat(), "size": size, "size_meaning": sz.meaning,
         "code_revision": info["code_revision"], "version": info["version"], "runs": runs,
         "wall_time_seconds": wall, "workers": n_workers, "not_covered": NOT_COVERED, "probes": probe_runs,
-        "probes_wall_time_seconds": walls["probes"],
+        "probes_wall_time_seconds": walls["probes"], "validation": validation.markdown,
     }
     write_markdown(out_dir / "REPORT.md", verdicts, designs, sens, spec, meta, probes)
     data = {
@@ -426,7 +429,7 @@ def build_report(
     write_json(out_dir / "verdicts.json", data)
     files = sorted({*files, *written, "REPORT.md", "verdicts.json"})
     write_json(out_dir / "manifest.json", {
-        "kind": REPORT_KIND, **info, **{k: v for k, v in meta.items() if k != "not_covered"},
+        "kind": REPORT_KIND, **info, **{k: v for k, v in meta.items() if k not in ("not_covered", "validation")},
         "experiments": {n: {"runs": d.n_runs, "wall_time_seconds": round(walls.get(n, 0), 2)} for n, d in designs.items()},
         "sensitivity_wall_time_seconds": round(walls.get("sensitivity", 0), 2),
         "probes_wall_time_seconds": round(walls.get("probes", 0), 2),
