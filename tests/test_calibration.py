@@ -188,3 +188,15 @@ def test_report_section_and_summary_read_the_calibration_folder(calibrated, tmp_
     assert "No calibration" in validation_section(tmp_path / "f2", tmp_path / "none").markdown
     text = write_summary(calibrated).read_text()
     assert "## Posterior" in text and "join_readiness_midpoint" in text
+
+
+def test_the_odd_documents_every_measurement_parameter_with_its_default_and_range():
+    from pathlib import Path
+
+    odd = (Path(__file__).resolve().parents[1] / "docs" / "ODD.md").read_text(encoding="utf-8")
+    section = odd.split("## 10. Measurement model", 1)[1]
+    for f in dataclasses.fields(MeasurementModel):
+        lo, hi = f.metadata["range"]
+        assert f"| `{f.name}` | {f.default:g} | {lo:g} to {hi:g} | {f.metadata['meaning']} |" in section, f.name
+    for p in CALIBRATED_MEASUREMENT:
+        assert f"| `{p.name}` | {p.lo:g} to {p.hi:g} |" in section, p.name
