@@ -5,12 +5,12 @@
 
 Prints, in milliseconds (median over the steps, after a warm-up):
   model step         the model alone
-  network redraw     the network view's PNG (moving artists over a cached background)
-  plots redraw       the six time-series panels' PNG
-  step + redraw      what Step costs on the server: step, then both pictures
-  page Step click    the same through Solara's widget tree (solara.render, Mesa's Step button)
-and the one-off cost of building the pictures when a run starts or the language changes.
-The browser adds the websocket round trip and decoding two PNGs (a few ms on localhost).
+  network SVG        the network's moving layer as SVG text (what the page sends each month)
+  plots SVG          the six panels' moving layers as SVG text
+  step + redraw      what a month costs the server: step, then both
+  page Step click    the same through Solara's widget tree (solara.render, the page's Step button)
+  matplotlib         the old way, for comparison: the network and the panels as PNG (now only for downloads)
+The browser adds the websocket round trip and drawing the SVG (a few ms on localhost).
 """
 
 from __future__ import annotations
@@ -47,29 +47,41 @@ def main() -> None:
     print(f"population: {p.n_citizens} citizens, {p.n_associations} associations, {p.n_staff} staff; "
           f"{len(model.world.ties)} ties; scenario {settings.scenario}")
 
-    build_network = timed(lambda: drawing.NetworkView(model))
-    build_plots = timed(lambda: drawing.Dashboard(ncols=2))
-    network, plots = drawing.NetworkView(model), drawing.Dashboard(ncols=2)
+    from simulation.viz import svg
+    from simulation.viz.panels import PLOTS, lever_changes
+
+    view = svg.NetworkSVG(model)
+
+    def plots_svg() -> int:
+        columns = svg.record_run(model, 0, "").columns
+        changes = lever_changes(model)
+        size = 0
+        for spec in PLOTS.values():
+            frame = svg.panel_frame(spec, [columns], model.parameters.steps)
+            size += len(svg.panel_moving(spec, frame, columns, "en", changes))
+        return size
+
     for _ in range(5):
         model.step()
-        network.png(model)
-        plots.png(model)
-
     step, net, dash, total = [], [], [], []
     for _ in range(args.steps):
         t_step = timed(model.step)
-        t_net = timed(lambda: network.png(model))
-        t_dash = timed(lambda: plots.png(model))
+        t_net = timed(lambda: view.moving(model))
+        t_dash = timed(plots_svg)
         step.append(t_step)
         net.append(t_net)
         dash.append(t_dash)
         total.append(t_step + t_net + t_dash)
+    size = len(view.moving(model)) + plots_svg()
 
     print(f"model step         {median_ms(step):7.1f} ms")
-    print(f"network redraw     {median_ms(net):7.1f} ms")
-    print(f"plots redraw       {median_ms(dash):7.1f} ms")
-    print(f"step + redraw      {median_ms(total):7.1f} ms   (max {1000 * max(total):.1f} ms: the time axis grows every 60 months)")
-    print(f"build pictures     {1000 * (build_network + build_plots):7.1f} ms   (once per run and language)")
+    print(f"network SVG        {median_ms(net):7.1f} ms")
+    print(f"plots SVG          {median_ms(dash):7.1f} ms")
+    print(f"step + redraw      {median_ms(total):7.1f} ms   ({size / 1000:.0f} kB of SVG a month at month {model.steps})")
+
+    network, plots = drawing.NetworkView(model), drawing.Dashboard(ncols=2)
+    png = [timed(lambda: (network.png(model), plots.png(model))) for _ in range(5)]
+    print(f"matplotlib         {median_ms(png):7.1f} ms   (the PNG pictures the page drew before; now only a download)")
 
     try:
         import ipyvuetify as v
@@ -93,7 +105,7 @@ def main() -> None:
         button.click()
     clicks = [timed(button.click) for _ in range(min(args.steps, 30))]
     rc.close()
-    print(f"page Step click    {median_ms(clicks):7.1f} ms   (step + re-render of the page's widget tree)")
+    print(f"page Step click    {median_ms(clicks):7.1f} ms   (step + the page's followed widgets)")
 
 
 if __name__ == "__main__":

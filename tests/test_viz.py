@@ -16,7 +16,12 @@ widgets = pytest.importorskip("ipywidgets")
 
 import simulation.viz as viz  # noqa: E402
 from simulation.core.parameters import LEVERS, ParameterError, describe  # noqa: E402
-from simulation.viz import drawing, settings, text  # noqa: E402
+from simulation.viz import (  # noqa: E402
+    drawing,
+    settings,
+    state,  # noqa: E402
+    text,
+)
 from simulation.viz.model import BrowserModel  # noqa: E402
 from simulation.viz.settings import StartSettings  # noqa: E402
 from simulation.viz.state import language, start_settings  # noqa: E402
@@ -24,14 +29,27 @@ from simulation.viz.state import language, start_settings  # noqa: E402
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
+def _fresh_state() -> None:
+    state.playing.set(False)
+    language.set("en")
+    start_settings.set(StartSettings())
+    state.current_model.set(None)
+    state.live_views.set(None)
+    state.kept_runs.set(())
+    state.run_number.set(1)
+    state.run_over.set(False)
+    state.seed_text.set("1")
+    state.citizens.set(settings.BROWSER_CITIZENS)
+    state.extra_indicator.set("")
+    state.speed.set(4)
+
+
 @pytest.fixture(autouse=True)
 def fresh_page_state():
     """Each test starts with the page's defaults (the reactive state is per session)."""
-    language.set("en")
-    start_settings.set(StartSettings())
+    _fresh_state()
     yield
-    language.set("en")
-    start_settings.set(StartSettings())
+    _fresh_state()
 
 
 @pytest.fixture
@@ -78,20 +96,57 @@ def test_serve_says_how_to_install_the_extra(monkeypatch, capsys):
 # --- settings ----------------------------------------------------------------------------
 def test_sliders_come_from_the_parameter_declarations():
     specs = settings.lever_sliders()
-    assert [s.name for s in specs] == ["steering_intensity", "facilitation", "quick_results_pressure", "sense_making",
-                                       "targeting", "contract_competition"]
+    # every numeric lever, in declared order: a lever added to the model appears by itself
+    assert [s.name for s in specs] == [n for n in LEVERS if describe(n)["type"] in ("float", "int")]
+    assert {"steering_intensity", "threat_sensitivity", "volunteer_substitution", "targeting"} <= {s.name for s in specs}
     for s in specs:
         d = describe(s.name)
-        assert s.name in LEVERS
         assert (s.min, s.max) == d["range"]
         assert s.help.startswith(d["meaning"])
         assert 0 < s.step <= (s.max - s.min) / 10
+    on_off = settings.lever_switches()
+    choices = settings.lever_choices()
+    assert set(on_off) | set(choices) | {s.name for s in specs} == set(LEVERS) - {"governance_mode"}
+
+
+def test_every_lever_has_a_danish_label_and_help_text():
+    missing = [n for n in LEVERS if n not in text.LEVER_TEXT_DA]
+    assert not missing, f"add Danish texts for {missing} to simulation/viz/text.py LEVER_TEXT_DA"
+    assert settings.label("targeting", "da") == "Inkluderende opsøgning (0 = egen gruppe, 1 = på tværs)"
+    for values in settings.lever_choices().values():
+        for value in values:
+            assert settings.choice_label(value, "da") != value, value
 
 
 def test_scenario_picker_lists_the_project_scenarios():
     names = list(settings.available_scenarios())
     assert names[0] == "denmark"
     assert {"npm_contracting", "npg_partnership", "over_steering_episode"} <= set(names)
+
+
+def test_every_project_scenario_has_a_danish_title_and_description():
+    from simulation.experiment import scenarios
+
+    for name, path in scenarios.available().items():
+        spec = scenarios._read_scenario_file(path)
+        assert {"title", "title_da", "description_da"} <= set(spec["texts"]), f"{path}: add title, title_da, description_da"
+        title_da, description_da = scenarios.scenario_texts(path, "da")
+        assert (title_da, description_da) != scenarios.scenario_texts(path, "en"), name
+        assert '"' not in description_da and "“" not in description_da, f"{name}: Danish quotes are »…«"
+    assert settings.available_scenarios("da")["denmark"][0] == "Dansk udgangspunkt"
+
+
+def test_a_scenario_text_that_is_not_text_is_an_input_error(tmp_path):
+    from simulation.errors import InputError
+    from simulation.experiment import scenarios
+
+    bad = tmp_path / "x.toml"
+    bad.write_text('description = "x"\ntitle_da = 3\n')
+    with pytest.raises(InputError, match="title_da"):
+        scenarios.scenario_texts(bad, "da")
+    plain = tmp_path / "y.toml"
+    plain.write_text('description = "Only English."\n')
+    assert scenarios.scenario_texts(plain, "da") == ("y", "Only English.")
 
 
 def test_picking_a_scenario_a_mode_and_a_lever():
@@ -115,7 +170,8 @@ def test_browser_model_converts_a_typed_seed():
     assert m.parameters.seed == 7 and m.notices == []
     bad = BrowserModel(seed="seven", settings=StartSettings())
     assert bad.parameters.seed == 1
-    assert "seven" in bad.notices[0]
+    assert "seven" in settings.notice_text(bad.notices[0], "en")
+    assert settings.notice_text(bad.notices[0], "da").startswith("Tilfældighedstallet skal være et helt tal")
 
 
 def test_browser_model_is_browser_sized_and_follows_its_scenario():
@@ -259,79 +315,295 @@ def page():
 
     @solara.component
     def WithLayout():
-        # the app layout that `solara run` provides, so the sidebar is part of the tree
+        # the app layout that `solara run` provides
         with solara.AppLayout():
             Page()
 
     box, rc = solara.render(WithLayout(), handle_error=False)
     yield rc
+    state.playing.set(False)
     rc.close()
 
 
 def _html(rc, value: str):
-    return rc.find(unsafe_innerHTML=value).widgets
+    return [w for w in rc.find(solara.widgets.HTML).widgets if w.unsafe_innerHTML == value]
 
 
-def test_page_draws_network_and_plots(page):
-    images = page.find(widgets.Image).widgets
-    assert len(images) == 2
-    assert all(bytes(i.value).startswith(PNG) for i in images)
-    assert _html(page, "Month 0 of 240 (0.0 years)")
+def _month(rc) -> str:
+    (chip,) = [w for w in rc.find(solara.widgets.HTML).widgets if (w.attributes or {}).get("class") == "value"
+               and w.unsafe_innerHTML.startswith(("Month", "Måned"))]
+    return chip.unsafe_innerHTML
 
 
-def test_step_and_live_lever(page):
-    images_before = [bytes(i.value) for i in page.find(widgets.Image).widgets]
-    page.find(v.Btn, children=["Step"]).widget.click()
-    page.find(v.Btn, children=["Step"]).widget.click()
-    assert _html(page, "Month 2 of 240 (0.2 years)")
-    assert [bytes(i.value) for i in page.find(widgets.Image).widgets] != images_before
-    page.find(v.Slider, label="Steering now").widget.v_model = 0.85
+def _svgs(rc) -> list[str]:
+    return [w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets if w.unsafe_innerHTML.startswith("<svg")]
+
+
+def _button(rc, name: str):
+    return rc.find(v.Btn, children=[name]).widget
+
+
+def test_page_draws_network_and_plots_as_svg(page):
+    pictures = _svgs(page)
+    # network: static + moving layer; six panels: static + moving layer each
+    assert len(pictures) == 2 + 2 * len(drawing.PLOTS)
+    assert sum("samskabelse-network" in p for p in pictures) == 2
+    assert _month(page) == "Month 0 of 240 (0.0 years)"
+    assert not page.find(widgets.Image).widgets  # no matplotlib picture on the page
+
+
+def test_network_svg_draws_every_volunteer(model):
+    from simulation.viz.svg import NetworkSVG
+
+    for _ in range(2):
+        model.step()
+    moving = NetworkSVG(model).moving(model)
+    assert moving.count("l8 14h-16z") == int(model.world.citizens.volunteer.sum())  # one triangle each
+    assert moving.count("h0") == int((~model.world.citizens.volunteer).sum())  # one dot each
+
+
+def test_step_updates_the_pictures_and_the_live_lever_steers(page):
+    before = _svgs(page)
+    _button(page, "Step").click()
+    _button(page, "Step").click()
+    assert _month(page) == "Month 2 of 240 (0.2 years)"
+    assert _svgs(page) != before
+    live = page.find(v.Slider).widgets[0]  # the live lever is the first slider
+    live.v_model = 0.85
     assert _html(page, "0.85")  # the status shows the steering in force
-    page.find(v.Btn, children=["Ease off (0.2)"]).widget.click()
+    assert state.current_model.value.p.steering_intensity == pytest.approx(0.85)
+    _button(page, "Ease off (0.2)").click()
     assert _html(page, "0.20")
 
 
+def test_play_advances_in_its_own_thread_and_pause_stops_it(page):
+    import time
+
+    _button(page, "▶ Play").click()
+    deadline = time.monotonic() + 20
+    while state.current_model.value.steps < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert state.current_model.value.steps >= 3
+    _button(page, "❚❚ Pause").click()
+    time.sleep(0.6)
+    stopped = state.current_model.value.steps
+    time.sleep(0.6)
+    assert state.current_model.value.steps == stopped
+    # the status shows the month reached, not the month the page was first drawn at
+    assert _month(page) == f"Month {stopped} of 240 ({stopped / 12:.1f} years)"
+
+
+def test_play_right_after_reset_plays_at_its_speed(page):
+    """▶ pressed just after Reset starts at once and keeps its pace (Mesa's loop stalled here)."""
+    import time
+
+    for _ in range(5):
+        _button(page, "Reset").click()
+        start = time.monotonic()
+        _button(page, "▶ Play").click()
+        while state.current_model.value.steps < 2 and time.monotonic() - start < 10:
+            time.sleep(0.02)
+        assert state.current_model.value.steps >= 2, "▶ did not start within 10 s of Reset"
+        _button(page, "❚❚ Pause").click()
+        elapsed = time.monotonic() - start
+        # 4 months a second: 2 months in about half a second, far below the stall of 30-50 s
+        assert elapsed < 5
+        assert state.current_model.value.steps < 40
+
+
 def test_start_settings_wait_for_reset(page):
-    page.find(v.Slider, label="Steering intensity").widget.v_model = 0.8
+    sliders = page.find(v.Slider).widgets
+    steering = [w for w in sliders if w.min == 0 and w.max == 1][1]  # after the live lever: the start setting
+    steering.v_model = 0.8
     assert start_settings.value.levers == {"steering_intensity": 0.8}
-    assert page.find(v.Alert, class_="samskabelse-pending").widgets  # "press RESET"
-    page.find(v.Btn, children=["Reset"]).widget.click()
+    assert page.find(v.Alert, class_="samskabelse-pending").widgets  # "press Reset"
+    _button(page, "Reset").click()
     assert _html(page, "0.80")
     assert not page.find(v.Alert, class_="samskabelse-pending").widgets
 
 
+def test_reset_keeps_the_run_as_faint_lines_with_its_settings(page):
+    for _ in range(4):
+        _button(page, "Step").click()
+    assert not any('stroke-opacity="0.28"' in p for p in _svgs(page))
+    _button(page, "Reset").click()
+    assert _month(page) == "Month 0 of 240 (0.0 years)"
+    assert len(state.kept_runs.value) == 1
+    assert state.kept_runs.value[0].months == 5
+    faint = [p for p in _svgs(page) if 'stroke-opacity="0.28"' in p]
+    assert len(faint) == len(drawing.PLOTS)  # every panel shows the earlier run
+    runs = page.find(attributes={"class": "samskabelse-run-list"}).widget.unsafe_innerHTML
+    assert "Run 1" in runs and "Run 2" in runs and "Danish baseline" in runs and "seed 1" in runs
+    _button(page, "Remove earlier runs").click()
+    assert state.kept_runs.value == ()
+
+
+def test_axes_are_fixed_so_runs_compare():
+    from simulation.viz import svg
+
+    a = BrowserModel(seed=1, settings=StartSettings())
+    b = BrowserModel(seed=2, settings=StartSettings("southern_europe"))
+    for _ in range(12):
+        a.step()
+        b.step()
+    for spec in drawing.PLOTS.values():
+        fa = svg.panel_frame(spec, [svg.record_run(a, 1, "").columns], 240)
+        fb = svg.panel_frame(spec, [svg.record_run(b, 2, "").columns], 240)
+        assert fa == fb, spec.title
+    # a run above the fixed top widens the axis to a round number, never cuts the line
+    assert drawing.PLOTS["synergy"].ylim == (0, 2.5)
+    from simulation.viz.panels import axis_limits
+
+    assert axis_limits((0, 2.5), 3.1) == (0, 4.0)
+    assert axis_limits((0, 2.5), 1.0) == (0, 2.5)
+
+
+def test_downloads_csv_svg_and_png(page):
+    import io
+
+    import pandas as pd
+
+    from simulation.viz import components
+
+    for _ in range(3):
+        _button(page, "Step").click()
+    model = state.current_model.value
+    frame = pd.read_csv(io.StringIO(components.run_csv(model, "en")), comment="#")
+    assert list(frame["month"]) == [0, 1, 2, 3]
+    assert frame["volunteering_rate"].iloc[-1] == pytest.approx(model.indicators["volunteering_rate"])
+    assert frame["steering_intensity"].iloc[-1] == pytest.approx(0.2)
+    danish = components.run_csv(model, "da")
+    assert danish.splitlines()[1].startswith("month;") and "0,2" in danish
+    assert "seed 1" in components.run_csv(model, "en").splitlines()[0]
+    assert components.plots_svg(model, "en").startswith("<svg")
+    assert components.network_svg(model, "da").startswith("<svg")
+    assert components.plots_png(model, "en").startswith(PNG)
+    labels = {w.children[-1] if isinstance(w.children[-1], str) else "" for w in page.find(v.Btn).widgets}
+    assert {"Data (CSV)", "Plots (SVG)", "Plots (PNG)", "Network (SVG)"} <= labels
+
+
 def test_a_5000_digit_seed_gives_a_notice_not_a_traceback(page):
     seed = "9" * 5000
-    box = page.find(v.TextField, label=f"Seed ({describe('seed')['allowed']})").widget
+    box = page.find(v.TextField, label=text.t("en", "seed")).widget
     box.v_model = seed
     box.fire_event("keyup.enter", None)  # what pressing Enter in the box sends
-    page.find(v.Btn, children=["Reset"]).widget.click()
-    (notice,) = [a for a in page.find(v.Alert).widgets if "Seed" in str(a.children)]
-    text = str(notice.children)
-    assert "from 0 to 9223372036854775807" in text and "this run uses seed 1" in text
-    assert seed not in text  # the value is shortened, not echoed in full
-    assert _html(page, "Month 0 of 240 (0.0 years)")  # the page is still there, with a fresh run
+    _button(page, "Reset").click()
+    (notice,) = page.find(v.Alert, class_="samskabelse-notice").widgets
+    content = str(notice.children)
+    assert "from 0 to 9223372036854775807" in content and "this run uses seed 1" in content
+    assert seed not in content  # the value is shortened, not echoed in full
+    assert _month(page) == "Month 0 of 240 (0.0 years)"  # the page is still there, with a fresh run
+    language.set("da")
+    (notice,) = page.find(v.Alert, class_="samskabelse-notice").widgets
+    assert "denne simulering bruger 1" in str(notice.children)
 
 
-def test_the_end_of_the_run_is_announced(model):
-    from simulation.viz.components import Notices
+def test_the_end_of_the_run_is_announced(page):
+    model = state.current_model.value
+    assert not page.find(v.Alert, class_="samskabelse-finished").widgets
+    month = model.step
 
-    _, rc = solara.render(Notices(model), handle_error=False)
-    assert not rc.find(v.Alert, class_="samskabelse-finished").widgets
-    rc.close()
-    model.running = False  # what Mesa's loop sees after the last month
-    _, rc = solara.render(Notices(model), handle_error=False)
-    (notice,) = rc.find(v.Alert, class_="samskabelse-finished").widgets
-    assert "RESET" in str(notice.children)
-    rc.close()
+    def last_month():
+        month()
+        model.running = False  # what the model says after its last month
+
+    model.step = last_month
+    _button(page, "Step").click()
+    (notice,) = page.find(v.Alert, class_="samskabelse-finished").widgets
+    assert "Reset" in str(notice.children)
+    assert page.find(v.Btn, children=["Step"]).widget.disabled
 
 
 def test_language_switch(page):
-    page.find(v.BtnToggle, class_="", dense=True).widget.v_model = 1  # what clicking "Dansk" sends
+    page.find(v.BtnToggle).widgets[0].v_model = 1  # what clicking "Dansk" sends
     assert language.value == "da"
-    assert _html(page, "Måned 0 af 240 (0,0 år)")
+    assert _month(page) == "Måned 0 af 240 (0,0 år)"
     (questions,) = page.find(attributes={"class": "samskabelse-questions"}).widgets
     assert "Hvad er vigtigt for dig, når du samarbejder med kommunen?" in questions.unsafe_innerHTML
+
+
+def test_the_address_chooses_the_language():
+    from simulation.viz.app import language_from_address
+
+    assert language_from_address("lang=da") == "da"
+    assert language_from_address("x=1&lang=en") == "en"
+    assert language_from_address("lang=fr") is None
+    assert language_from_address(None) is None
+
+
+# Words of the page's English interface that must not be left in Danish mode (whole words).
+ENGLISH_WORDS = ("Reset", "Play", "Step", "Controls", "Model Parameters", "Seed", "Citizens", "citizens", "Information",
+                 "Steering", "steering", "Volunteering", "volunteer", "Trust", "Month", "month", "Start settings",
+                 "Over-steer", "Ease off", "Download", "Speed", "run", "Run", "the", "and", "of", "with", "group",
+                 "Scenario", "Governance", "Time", "About", "What", "Synergy", "lever", "years", "Targeting", "RESET", "STEP")
+# ... and Danish words that must not be left in English mode.
+# (Not "og" or "af": the explanation quotes Danish titles, e.g. the seed talk's.)
+DANISH_WORDS = ("Nulstil", "Afspil", "skridt", "Styring", "styring", "frivillige", "Tillid", "måned", "Måned", "borgere",
+                "gruppe", "Simulering", "håndtag", "Målretning", "Startindstillinger")
+
+
+def page_text(rc) -> str:
+    """Every text the page shows: HTML (tags removed), button texts, labels, picker items."""
+    import html as html_module
+    import re
+
+    def walk(w):
+        yield w
+        for child in getattr(w, "children", None) or []:
+            if isinstance(child, widgets.Widget):
+                yield from walk(child)
+
+    parts = []
+    for w in walk(rc.container):
+        for name in ("unsafe_innerHTML", "label", "children", "items", "placeholder", "hint", "messages"):
+            value = getattr(w, name, None)
+            if isinstance(value, str):
+                parts.append(value)
+            elif isinstance(value, list | tuple):
+                parts.extend(x for x in value if isinstance(x, str))
+    text = html_module.unescape(re.sub(r"<[^>]+>", " ", "\n".join(parts)))
+    return text
+
+
+def _left_over(text: str, words) -> list[str]:
+    import re
+
+    return sorted({w for w in words if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text)})
+
+
+def test_the_danish_page_has_no_english_left(page):
+    for _ in range(2):
+        _button(page, "Step").click()
+    language.set("da")
+    text = page_text(page)
+    assert "Måned 2" in text and "Nulstil" in text
+    assert _left_over(text, ENGLISH_WORDS) == []
+    assert "0.2" not in text.replace("0.25", "")  # decimal commas: no "0.2" (e.g. a slider value) in Danish
+
+
+def test_the_english_page_has_no_danish_left(page):
+    text = page_text(page)
+    assert "Month 0" in text
+    assert _left_over(text, DANISH_WORDS) == []
+
+
+def test_the_danish_teachers_corrections_are_applied(page):
+    language.set("da")
+    text = page_text(page)
+    for wanted in ("Inkluderende opsøgning (0 = egen gruppe, 1 = på tværs)", "Skru ned (0,2)", "Om modellen",
+                   "inden for en gruppe", "Det viser modellen."):
+        assert wanted in text, wanted
+    for unwanted in ("håndtag", "Slip (0,2)", "Kørslen", "Det ser du.", "Hvad er det her?", "indenfor", "Målretning"):
+        assert unwanted not in text, unwanted
+
+
+def test_the_info_sections_are_shown(page, tmp_path, monkeypatch):
+    from simulation.viz import components
+
+    (tmp_path / "en.md").write_text("# Title\n\n## What it is\n\nA model.\n\n## Credits\n\nVIVE.\n")
+    monkeypatch.setattr(components, "INFO_DIR", tmp_path)
+    assert components.info_sections("en") == [("What it is", "<p>A model.</p>"), ("Credits", "<p>VIVE.</p>")]
+    assert components.info_sections("da") == []  # not written yet: nothing shown, no error
 
 
 @pytest.mark.skipif(not __import__("pathlib").Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
@@ -375,3 +647,4 @@ def _listening(port: int) -> bool:
             if int(local.rsplit(":", 1)[1], 16) == port and state == "0A":  # 0A: LISTEN
                 return True
     return False
+

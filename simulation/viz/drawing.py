@@ -24,9 +24,6 @@ import contextlib
 import io
 import math
 import threading
-import weakref
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -36,112 +33,25 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 from PIL import Image
 
-from simulation.core.indicators import label as indicator_label
+from simulation.viz.layout import COLOURS, MARKERS, NetworkLayout, compute_layout, layout_for
+from simulation.viz.panels import (
+    PLOTS,
+    X_CHUNK,
+    PlotSpec,
+    Series,
+    axis_limits,
+    lever_changes,
+    lever_history,
+    panel_title,
+    series_label,
+    series_values,
+)
 from simulation.viz.text import LEGEND, t
-
-# Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
-COLOURS: dict[str, str] = {
-    "citizen": "#a6a6a6",
-    "volunteer": "#E69F00",
-    "association": "#0072B2",
-    "staff": "#D55E00",
-    "bonding": "#6e6e6e",
-    "bridging": "#009E73",
-    "membership": "#E69F00",
-    "working": "#D55E00",
-    "group": "#f2f2f2",
-}
-MARKERS: dict[str, str] = {"citizen": "o", "volunteer": "^", "association": "s", "staff": "D"}
 
 #: Resolution of every picture; the page scales images to their column.
 DPI = 100
 NETWORK_SIZE = (6.4, 7.0)
 PLOT_SIZE = (4.0, 3.5)
-
-_GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
-
-
-@dataclass(frozen=True)
-class NetworkLayout:
-    """Fixed positions of every node of the network view."""
-
-    citizens: np.ndarray  # (n, 2)
-    associations: np.ndarray  # (n_associations, 2)
-    staff: np.ndarray  # (n_staff, 2)
-    group_centres: np.ndarray  # (G, 2)
-    group_radius: float
-
-
-def _sunflower(k: int, radius: float) -> np.ndarray:
-    """``k`` points spread evenly over a disc (Vogel's sunflower pattern)."""
-    i = np.arange(k)
-    r = radius * np.sqrt((i + 0.5) / max(k, 1))
-    a = i * _GOLDEN_ANGLE
-    return np.column_stack([r * np.cos(a), r * np.sin(a)])
-
-
-def compute_layout(groups: np.ndarray, association_groups: np.ndarray, n_staff: int, seed: int = 0) -> NetworkLayout:
-    """Positions by social group: one disc per group around a circle, staff in the middle.
-
-    Citizens fill their group's disc in a seeded random order; each association sits at the
-    inner edge of the disc of the group it grew out of, so membership ties from other groups
-    are visible as lines crossing over; staff stand in the centre, between all groups.
-    Linear in the number of citizens (about a millisecond for thousands).
-    """
-    rng = np.random.default_rng(seed)
-    n_groups = int(max(groups.max(initial=0), association_groups.max(initial=0))) + 1
-    if n_groups == 1:
-        centres = np.zeros((1, 2))
-        radius = 1.0
-    else:
-        angles = math.pi / 2 - 2 * math.pi * np.arange(n_groups) / n_groups
-        # group discs on a circle of radius 1, apart from each other and from the centre,
-        # where the staff stand
-        radius = min(0.42, 0.85 * math.sin(math.pi / n_groups))
-        centres = np.column_stack([np.cos(angles), np.sin(angles)])
-    citizens = np.zeros((len(groups), 2))
-    for g in range(n_groups):
-        members = np.flatnonzero(groups == g)
-        members = members[rng.permutation(len(members))]
-        citizens[members] = centres[g] + _sunflower(len(members), radius)
-
-    associations = np.zeros((len(association_groups), 2))
-    for g in range(n_groups):
-        own = np.flatnonzero(association_groups == g)
-        if not len(own):
-            continue
-        c = centres[g]
-        if n_groups == 1:
-            inward, ring = np.array([0.0, -1.0]), 1.25
-        else:
-            inward, ring = -c / np.linalg.norm(c), 0.0
-        tangent = np.array([-inward[1], inward[0]])
-        spread = np.linspace(-1, 1, len(own)) * min(0.8 * radius, 0.09 * (len(own) - 1)) if len(own) > 1 else np.zeros(1)
-        base = c + inward * (radius + 0.1) if n_groups > 1 else c + inward * ring
-        associations[own] = base + np.outer(spread, tangent)
-
-    if n_staff == 1:
-        staff = np.zeros((1, 2))
-    else:
-        a = 2 * math.pi * np.arange(n_staff) / n_staff + math.pi / 4
-        staff_r = 0.1 if n_groups > 1 else 1.45
-        staff = np.column_stack([staff_r * np.cos(a), staff_r * np.sin(a)])
-        if n_groups == 1:
-            staff = staff * np.array([1.0, 0.2]) + np.array([0.0, -1.5])
-    return NetworkLayout(citizens, associations, staff, centres, radius)
-
-
-_layouts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def layout_for(model) -> NetworkLayout:
-    """The layout of ``model``'s network, computed at the first call and kept for the run."""
-    layout = _layouts.get(model)
-    if layout is None:
-        W = model.world
-        layout = compute_layout(W.citizens.group, W.associations.group, W.staff.n, seed=model.parameters.seed)
-        _layouts[model] = layout
-    return layout
 
 
 class BlitFigure:
@@ -296,134 +206,6 @@ def network_figure(model, lang: str = "en") -> Figure:
     return NetworkView(model, lang).update(model)
 
 
-# --- time series ----------------------------------------------------------------------------
-def lever_history(model, name: str = "steering_intensity") -> np.ndarray:
-    """The value of lever ``name`` in force in each recorded month (policy and live changes)."""
-    months = model.steps + 1
-    values = np.full(months, float(getattr(model.parameters, name)))
-    p = model.parameters
-    by_step: dict[int, dict] = {}
-    for step, lever, value in model.lever_log:
-        by_step.setdefault(int(step), {})[lever] = value
-    for step in sorted(by_step):
-        p = p.with_levers(**by_step[step])
-        values[min(step, months - 1):] = float(getattr(p, name))
-    return values
-
-
-def lever_changes(model, name: str = "steering_intensity") -> list[tuple[int, float]]:
-    """Months at which lever ``name`` changed, with its new value."""
-    h = lever_history(model, name)
-    idx = np.flatnonzero(np.diff(h)) + 1
-    return [(int(i), float(h[i])) for i in idx]
-
-
-@dataclass(frozen=True)
-class Series:
-    """One line of a plot: an indicator column (or a function of the model) and its style."""
-
-    label: str | None  # key into text.STRINGS; None: the indicator's own label (see series_label)
-    column: str | None = None  # DataCollector column; None: use ``values``
-    colour: str = "#333333"
-    lw: float = 1.6
-    ls: str = "-"
-    right: bool = False  # on the plot's right-hand axis
-    scale: float = 1.0
-    values: Callable | None = None  # f(model) -> array, when not a column
-    drawstyle: str = "default"
-
-
-@dataclass(frozen=True)
-class PlotSpec:
-    """One panel of the dashboard: its title, lines and axes."""
-
-    title: str  # key into text.STRINGS
-    series: tuple[Series, ...]
-    ylim: tuple[float, float] | None = None  # fixed left axis; None: 0 .. a bit above the data
-    ylim_right: tuple[float, float] | None = None
-    ylabel: str | None = None
-    voice_service_ticks: bool = False
-    label_lever_changes: bool = False
-
-
-def _steering_values(model) -> np.ndarray:
-    return lever_history(model, "steering_intensity")
-
-
-#: Months by which the time axis grows (five years).
-X_CHUNK = 60
-
-#: The plots of the page, in page order.
-PLOTS: dict[str, PlotSpec] = {
-    "volunteering": PlotSpec(
-        "p_volunteering",
-        (Series(None, "volunteering_rate", COLOURS["volunteer"], 2.4, scale=100.0),
-         Series(None, "volunteering_rate_vulnerable", "#6a3d9a", 1.4, "-.", scale=100.0),
-         Series(None, "volunteer_hours", "#555555", 1.3, "--", right=True)),
-        ylim=(0, 100), ylabel="rate_axis", label_lever_changes=True,
-    ),
-    "trust": PlotSpec(
-        "p_trust",
-        (Series(None, "trust_municipality", COLOURS["association"], 2.2),
-         Series(None, "generalised_trust", "#555555", 1.3, "--")),
-        ylim=(0, 1),
-    ),
-    "capital": PlotSpec(
-        "p_capital",
-        (Series(None, "bonding_capital", "#666666", 2.0),
-         Series(None, "bridging_capital", COLOURS["bridging"], 2.2),
-         Series(None, "ei_index", "#111111", 1.6, ":", right=True)),
-        ylabel="tie_weight", ylim_right=(-1, 1),
-    ),
-    "synergy": PlotSpec(
-        "p_synergy",
-        (Series(None, "service_output", COLOURS["association"], 1.6),
-         Series(None, "civil_output", COLOURS["volunteer"], 1.6),
-         Series(None, "synergy", "#CC79A7", 2.4, right=True)),
-        ylabel="per_citizen",
-    ),
-    "orientation": PlotSpec(
-        "p_orientation",
-        (Series(None, "service_orientation", COLOURS["association"], 2.2),
-         Series(None, "association_autonomy", "#56B4E9", 1.3, "--"),
-         Series(None, "democratic_voice", "#009E73", 1.6, ":")),
-        ylim=(0, 1), voice_service_ticks=True,
-    ),
-    "steering": PlotSpec(
-        "p_steering",
-        (Series("steering", None, COLOURS["staff"], 2.2, values=_steering_values, drawstyle="steps-post"),
-         Series(None, "staff_control", "#7f2704", 1.3, "--"),
-         Series(None, "staff_threat", "#999999", 1.3, ":")),
-        ylim=(0, 1),
-    ),
-}
-
-
-def series_label(series: Series, lang: str = "en") -> str:
-    """A line's legend entry, in ``lang``.
-
-    An indicator's line is named by its declared label (:mod:`simulation.core.indicators`: one
-    source for the plots, the report and the page), marked when it is in percent or on the
-    right-hand axis; any other line by the page's own text.
-    """
-    if series.label is not None:
-        return t(lang, series.label)
-    text = indicator_label(series.column, lang, unit=False)
-    if series.scale == 100.0:
-        text += " (%)"
-    if series.right:
-        text += f" {t(lang, 'right_axis')}"
-    return text
-
-
-def series_values(model, series: Series, frame=None) -> np.ndarray:
-    """The values of one plotted line over the months recorded so far."""
-    if series.values is not None:
-        return np.asarray(series.values(model), dtype=float)
-    if frame is None:
-        frame = model.datacollector.get_model_vars_dataframe()
-    return frame[series.column].to_numpy(dtype=float) * series.scale
-
 
 class Dashboard:
     """The six time-series panels in one figure, built once and updated in place.
@@ -469,7 +251,7 @@ class Dashboard:
             (line,) = target.plot([], [], color=s.colour, lw=s.lw, ls=s.ls, drawstyle=s.drawstyle, label=series_label(s, lang),
                                   marker="o", markersize=3.5, markevery=[-1], animated=True)
             lines.append((s, line, target))
-        ax.set_title(t(lang, spec.title), fontsize=12, loc="left", fontweight="bold")
+        ax.set_title(panel_title(spec, lang), fontsize=12, loc="left", fontweight="bold")
         ax.set_xlabel(t(lang, "month"), fontsize=10, labelpad=1)
         ax.tick_params(labelsize=9)
         ax.grid(True, alpha=0.25)
@@ -509,10 +291,9 @@ class Dashboard:
                 if len(y):
                     top[s.right] = max(top[s.right], float(np.nanmax(y)))
             ax.set_xlim(0, xmax)
-            if spec.ylim is None:
-                ax.set_ylim(0, _nice_top(top[False]))
-            if right is not None and spec.ylim_right is None:
-                right.set_ylim(0, _nice_top(top[True]))
+            ax.set_ylim(*axis_limits(spec.ylim, top[False]))
+            if right is not None:
+                right.set_ylim(*axis_limits(spec.ylim_right, top[True]))
         self._mark_lever_changes(model)
         return self.figure
 
@@ -543,18 +324,12 @@ class Dashboard:
         self._marked = changes
 
 
-def _nice_top(value: float) -> float:
-    """An upper axis limit a little above ``value`` that does not jump at every step."""
-    if not np.isfinite(value) or value <= 0:
-        return 1.0
-    top = value * 1.15
-    magnitude = 10 ** math.floor(math.log10(top))
-    for m in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
-        if top <= m * magnitude:
-            return m * magnitude
-    return 10 * magnitude
-
 
 def dashboard_figure(model, lang: str = "en") -> Figure:
     """A new figure with every plot of ``model``'s run so far (for notebooks and reports)."""
     return Dashboard(lang).update(model)
+
+
+__all__ = ["COLOURS", "MARKERS", "PLOTS", "X_CHUNK", "BlitFigure", "Dashboard", "NetworkLayout", "NetworkView", "PlotSpec", "Series",
+           "compute_layout", "dashboard_figure", "layout_for", "legend_handles", "lever_changes", "lever_history", "network_figure",
+           "series_label", "series_values"]

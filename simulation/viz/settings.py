@@ -13,32 +13,19 @@ a user types.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulation.core.parameters import ParameterError, Parameters, coerce_value, describe, make_parameters
+from simulation.core.parameters import LEVERS, ParameterError, Parameters, coerce_value, describe, make_parameters
 from simulation.experiment import scenarios
+from simulation.viz.text import CHOICE_LABELS_DA, LEVER_LABELS_EN, LEVER_TEXT_DA, t
 
-#: The levers with a slider on the page, in the order they are shown.
-SLIDER_LEVERS: tuple[str, ...] = (
-    "steering_intensity",
-    "facilitation",
-    "quick_results_pressure",
-    "sense_making",
-    "targeting",
-    "contract_competition",
-)
+#: The levers on the page, in the order they are declared (a lever added to the model appears by itself).
+#: The governance mode has its own picker.
+SLIDER_LEVERS: tuple[str, ...] = tuple(name for name in LEVERS if name != "governance_mode")
 
-#: Shorter labels than the parameter names where the name reads awkwardly as a label.
-LABELS: dict[str, str] = {
-    "steering_intensity": "Steering intensity",
-    "facilitation": "Facilitation",
-    "quick_results_pressure": "Pressure for quick results",
-    "sense_making": "Sense-making",
-    "targeting": "Targeting",
-    "contract_competition": "Contract competition",
-}
 
 #: The population the browser starts with: a few hundred citizens keep a step immediate and
 #: the network legible. Associations and staff scale with the number of citizens, keeping the
@@ -52,9 +39,30 @@ BROWSER_MIN_STEPS = 240
 DEFAULT_SCENARIO = scenarios.DEFAULT_SCENARIO
 
 
-def label(name: str) -> str:
-    """The slider label of lever ``name``."""
-    return LABELS.get(name, name.replace("_", " ").capitalize())
+def label(name: str, lang: str = "en") -> str:
+    """The page's label of lever ``name`` in ``lang`` (Danish: :data:`~simulation.viz.text.LEVER_TEXT_DA`)."""
+    if lang == "da" and name in LEVER_TEXT_DA:
+        return LEVER_TEXT_DA[name][0]
+    return LEVER_LABELS_EN.get(name, name.replace("_", " ").capitalize())
+
+
+def lever_help(name: str, lang: str = "en") -> str:
+    """What lever ``name`` means, in ``lang``: the declared meaning in English, the Danish text in Danish."""
+    d = describe(name)
+    if lang == "da" and name in LEVER_TEXT_DA:
+        return LEVER_TEXT_DA[name][1]
+    return d["meaning"] + (f" ({d['unit']})" if d["unit"] else "")
+
+
+def choice_label(value, lang: str = "en") -> str:
+    """A lever's value as the page shows it (text values in Danish, yes/no, decimal commas)."""
+    if isinstance(value, bool):
+        return t(lang, "yes" if value else "no")
+    if isinstance(value, float):
+        return f"{value:.2f}".replace(".", ",") if lang == "da" else f"{value:.2f}"
+    if lang == "da":
+        return CHOICE_LABELS_DA.get(str(value), str(value))
+    return str(value)
 
 
 @dataclass(frozen=True)
@@ -79,31 +87,46 @@ def slider_spec(name: str) -> SliderSpec:
         raise ValueError(f"{name!r} has no declared range and cannot be a slider")
     is_int = d["type"] == "int"
     step = 1 if is_int else round((hi - lo) / 20, 10)
-    help_text = d["meaning"] + (f" ({d['unit']})" if d["unit"] else "")
     return SliderSpec(name=name, label=label(name), min=lo, max=hi, step=step, default=d["default"],
-                      help=help_text, is_int=is_int)
+                      help=lever_help(name), is_int=is_int)
 
 
 def lever_sliders() -> list[SliderSpec]:
-    """The sliders of the main levers, in page order."""
-    return [slider_spec(name) for name in SLIDER_LEVERS]
+    """The sliders of the numeric levers, in page order."""
+    return [slider_spec(name) for name in SLIDER_LEVERS if describe(name)["type"] in ("float", "int")]
+
+
+def lever_switches() -> list[str]:
+    """The levers that are on or off (a checkbox each)."""
+    return [name for name in SLIDER_LEVERS if describe(name)["type"] == "bool"]
+
+
+def lever_choices() -> dict[str, tuple]:
+    """The levers that take one of a few named values (a picker each): name -> values."""
+    return {name: describe(name)["choices"] for name in SLIDER_LEVERS if describe(name)["choices"]}
 
 
 # --- scenarios ----------------------------------------------------------------------------
-def available_scenarios() -> dict[str, str]:
-    """Scenario name -> its description, for the picker (default scenario first).
+def available_scenarios(lang: str = "en") -> dict[str, tuple[str, str]]:
+    """Scenario name -> its title and description in ``lang``, for the picker (default scenario first).
 
     The names are those of :func:`simulation.experiment.scenarios.available` (the project's
     ``scenarios/`` folder and the folders its search path names); files that cannot be read
     are left out of the picker rather than breaking the page.
     """
-    out: dict[str, str] = {}
+    out: dict[str, tuple[str, str]] = {}
     for name, path in sorted(scenarios.available().items(), key=lambda kv: (kv[0] != DEFAULT_SCENARIO, kv[0])):
         try:
-            out[name] = " ".join(scenarios.read_toml(path).get("description", "").split()) or name
+            out[name] = _scenario_texts(path, path.stat().st_mtime_ns, lang)
         except (scenarios.InputError, OSError):
             continue
     return out
+
+
+@functools.lru_cache(maxsize=256)
+def _scenario_texts(path, mtime_ns: int, lang: str) -> tuple[str, str]:
+    """A scenario's title and description, read again only when its file changes (``mtime_ns``)."""
+    return scenarios.scenario_texts(path, lang)
 
 
 # --- start settings -----------------------------------------------------------------------
@@ -175,24 +198,37 @@ def browser_population(n_citizens: int, like: Parameters | None = None) -> dict[
     }
 
 
-def parse_seed(seed: Any) -> tuple[int, str | None]:
-    """A seed from a text box: ``(seed, None)``, or ``(1, message)`` when it is not valid."""
+#: A notice about an input the page corrected: a key into the page's texts and its values.
+Notice = tuple[str, dict[str, Any]]
+
+
+def parse_seed(seed: Any) -> tuple[int, Notice | None]:
+    """A seed from a text box: ``(seed, None)``, or ``(1, notice)`` when it is not valid."""
     try:
         return coerce_value("seed", seed), None
     except ParameterError as err:  # its text names the range and never echoes thousands of digits
-        return 1, f"Seed: {err}; this run uses seed 1."
+        return 1, ("bad_seed", {"error": str(err)})
 
 
-def browser_parameters(settings: StartSettings, seed: Any = 1, n_citizens: Any = BROWSER_CITIZENS) -> tuple[Parameters, list[str]]:
-    """The parameters of a browser run, and notices about inputs that were corrected."""
-    notices: list[str] = []
+def notice_text(notice: Notice | str, lang: str = "en") -> str:
+    """A notice in ``lang`` (a scenario's own note is a plain text, shown as it is)."""
+    if isinstance(notice, str):
+        return notice
+    key, values = notice
+    return t(lang, key, **values)
+
+
+def browser_parameters(settings: StartSettings, seed: Any = 1, n_citizens: Any = BROWSER_CITIZENS) -> tuple[Parameters, list]:
+    """The parameters of a browser run, and notices about inputs that were corrected (see :func:`notice_text`)."""
+    notices: list = []
     seed_value, msg = parse_seed(seed)
     if msg:
         notices.append(msg)
     try:
         citizens = coerce_value("n_citizens", n_citizens)
     except ParameterError as err:
-        notices.append(f"{err}; this run uses {BROWSER_CITIZENS} citizens.")
+        lo, hi = describe("n_citizens")["range"]
+        notices.append(("bad_citizens", {"error": str(err), "n": BROWSER_CITIZENS, "lo": lo, "hi": hi}))
         citizens = BROWSER_CITIZENS
     params, _, notes = settings.resolve()
     steps = max(params.steps, BROWSER_MIN_STEPS)

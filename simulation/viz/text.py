@@ -1,7 +1,10 @@
 """Every word the page shows of its own, in English and Danish.
 
-The sliders' help texts are the parameters' declared meanings (``simulation.core.parameters``) and
-stay in English: one source for every interface.
+In English the sliders' labels and help texts are the parameters' declared meanings
+(``simulation.core.parameters``); in Danish they come from :data:`LEVER_TEXT_DA`, which must name
+every lever (a test says which one is missing). Indicators are named by their declared labels
+(``simulation.core.indicators``) in both languages. Danish numbers use a decimal comma
+(:func:`decimal`) and Danish quotation marks »…«.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ LEGEND: tuple[tuple[str, str, str, str], ...] = (
     ("^", "volunteer", "volunteer", "frivillig"),
     ("s", "association", "association (bigger = more members)", "forening (større = flere medlemmer)"),
     ("D", "staff", "municipal staff member", "kommunal medarbejder"),
-    ("-", "bonding", "bonding tie (within a group)", "sammenbindende bånd (i en gruppe)"),
+    ("-", "bonding", "bonding tie (within a group)", "sammenbindende bånd (inden for en gruppe)"),
     ("-", "bridging", "bridging tie (across groups)", "brobyggende bånd (på tværs af grupper)"),
     ("-", "membership", "membership: volunteer – association", "medlemskab: frivillig – forening"),
     ("--", "working", "working tie: staff – association", "samarbejde: medarbejder – forening"),
@@ -48,6 +51,41 @@ LEGEND: tuple[tuple[str, str, str, str], ...] = (
 
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
+        # controls and the page's own cards
+        "short_title": "Samskabelse: co-creation",
+        "credit": "Made with Mesa (agent-based modelling) and Solara (the web page).",
+        "reset": "Reset",
+        "play": "▶ Play",
+        "pause": "❚❚ Pause",
+        "step": "Step",
+        "speed": "Months per second",
+        "controls_title": "Run",
+        "run_inputs": "Population and chance",
+        "seed": "Seed (a whole number: the same seed gives the same run)",
+        "citizens": "Citizens: {n}",
+        "language": "Language",
+        "live_value": "Steering now: {value}",
+        "lever_value": "{label}: {value}",
+        "yes": "yes",
+        "no": "no",
+        "runs_title": "Runs on the plots",
+        "run_n": "Run {n}",
+        "this_run": "this run (bold lines)",
+        "earlier_runs": "earlier runs (faint lines)",
+        "clear_runs": "Remove earlier runs",
+        "download_csv": "Data (CSV)",
+        "download_svg": "Plots (SVG)",
+        "download_png": "Plots (PNG)",
+        "download_network": "Network (SVG)",
+        "downloads": "Download this run",
+        "more_indicators": "Another indicator",
+        "none": "(none)",
+        "seed_short": "seed",
+        "citizens_short": "citizens",
+        "bad_seed": "Seed: {error}; this run uses seed 1.",
+        "bad_citizens": "{error}; this run uses {n} citizens.",
+        "network_caption": "Month {step}: {vol} of {n} citizens volunteer",
+        "info_missing": "The longer explanation (simulation/viz/info/{lang}.md) is not installed.",
         "title": "Samskabelse: co-creation between a municipality and civil society",
         "month": "month",
         "time": "Time",
@@ -60,7 +98,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "steering_now": "Steering now",
         # plots
         "p_volunteering": "Volunteering",
-        "finished": "The run has reached month {steps}: press RESET to start a new one.",
+        "finished": "The run has reached month {steps}: press Reset to start a new one.",
         "rate_axis": "% of citizens",
         "p_trust": "Trust",
         "p_capital": "Social capital: bonding vs bridging",
@@ -72,7 +110,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "service": "service",
         "p_steering": "Steering and staff",
         "steering": "Steering intensity (lever)",
-        "lever_change": "steering → {value:.2f}",
+        "lever_change": "steering → {value}",
         "right_axis": "(right axis)",
         # sidebar
         "live_title": "Change steering now",
@@ -84,16 +122,51 @@ STRINGS: dict[str, dict[str, str]] = {
         "oversteer": "Over-steer (0.9)",
         "ease": "Ease off (0.2)",
         "settings_title": "Start settings (used by Reset)",
-        "settings_help": "Pick a scenario, a governance mode or move a lever, then press RESET to start a new run.",
-        "pending": "These settings differ from the running model: press RESET to start a run with them.",
+        "settings_help": "Pick a scenario, a governance mode or move a lever, then press Reset to start a new run.",
+        "pending": "These settings differ from the running model: press Reset to start a run with them.",
         "no_scenarios": "No scenario files found; starting from the model's defaults.",
-        "explain_title": "What is this?",
+        "explain_title": "About the model",
         "hint": (
-            "Each step is one month. Press ▶ (left) to run, or STEP for one month. Change the steering live under "
-            "“Change steering now”. What the colours mean, and questions to discuss: below the network."
+            "Each step is one month. Press ▶ Play to run and ❚❚ Pause to stop, or Step for one month. Over-steer and "
+            "Ease off change the municipality's steering in the running model. Reset starts a new run from the start "
+            "settings; earlier runs stay on the plots as faint lines."
         ),
     },
     "da": {
+        "short_title": "Samskabelse",
+        "credit": "Lavet med Mesa (agentbaseret modellering) og Solara (websiden).",
+        "reset": "Nulstil",
+        "play": "▶ Afspil",
+        "pause": "❚❚ Pause",
+        "step": "Et skridt",
+        "speed": "Måneder pr. sekund",
+        "controls_title": "Simulering",
+        "run_inputs": "Befolkning og tilfældighed",
+        "seed": "Tilfældighedstal (et helt tal: samme tal giver samme simulering)",
+        "citizens": "Borgere: {n}",
+        "language": "Sprog",
+        "live_value": "Styring nu: {value}",
+        "lever_value": "{label}: {value}",
+        "yes": "ja",
+        "no": "nej",
+        "runs_title": "Simuleringer på graferne",
+        "run_n": "Simulering {n}",
+        "this_run": "denne simulering (kraftige linjer)",
+        "earlier_runs": "tidligere simuleringer (svage linjer)",
+        "clear_runs": "Fjern tidligere simuleringer",
+        "download_csv": "Data (CSV)",
+        "download_svg": "Grafer (SVG)",
+        "download_png": "Grafer (PNG)",
+        "download_network": "Netværk (SVG)",
+        "downloads": "Hent denne simulering",
+        "more_indicators": "En anden indikator",
+        "none": "(ingen)",
+        "seed_short": "tilfældighedstal",
+        "citizens_short": "borgere",
+        "bad_seed": "Tilfældighedstallet skal være et helt tal fra 0 til 9223372036854775807; denne simulering bruger 1.",
+        "bad_citizens": "Antallet af borgere skal være et helt tal fra {lo} til {hi}; denne simulering bruger {n}.",
+        "network_caption": "Måned {step}: {vol} af {n} borgere er frivillige",
+        "info_missing": "Den længere forklaring (simulation/viz/info/{lang}.md) er ikke installeret.",
         "title": "Samskabelse: samarbejde mellem kommune og civilsamfund",
         "month": "måned",
         "time": "Tid",
@@ -105,19 +178,19 @@ STRINGS: dict[str, dict[str, str]] = {
         "mode": "Styringsform",
         "steering_now": "Styring nu",
         "p_volunteering": "Frivillighed",
-        "finished": "Kørslen har nået måned {steps}: tryk RESET for at starte en ny.",
+        "finished": "Simuleringen har nået måned {steps}: tryk Nulstil for at starte en ny.",
         "rate_axis": "% af borgerne",
         "p_trust": "Tillid",
         "p_capital": "Social kapital: bånd i og på tværs",
         "tie_weight": "båndstyrke pr. borger",
         "p_synergy": "Synergi og resultater",
         "per_citizen": "resultat pr. borger pr. måned",
-        "p_orientation": "Foreninger: stemme ↔ service",
-        "voice": "stemme",
+        "p_orientation": "Foreninger: talerør ↔ service",
+        "voice": "talerør",
         "service": "service",
         "p_steering": "Styring og medarbejdere",
-        "steering": "Styringsintensitet (håndtag)",
-        "lever_change": "styring → {value:.2f}",
+        "steering": "Styringsintensitet (styringsgreb)",
+        "lever_change": "styring → {value}",
         "right_axis": "(højre akse)",
         "live_title": "Ændr styringen nu",
         "live_help": (
@@ -125,28 +198,52 @@ STRINGS: dict[str, dict[str, str]] = {
             "(overstyring), skru så ned igen, og se hvor langsomt frivilligheden og tilliden kommer tilbage."
         ),
         "oversteer": "Overstyr (0,9)",
-        "ease": "Slip (0,2)",
-        "settings_title": "Startindstillinger (bruges af Reset)",
-        "settings_help": "Vælg et scenarie, en styringsform eller flyt et håndtag, og tryk så RESET for at starte forfra.",
-        "pending": "Indstillingerne afviger fra den kørende model: tryk RESET for at starte med dem.",
+        "ease": "Skru ned (0,2)",
+        "settings_title": "Startindstillinger (bruges af Nulstil)",
+        "settings_help": "Vælg et scenarie, en styringsform eller flyt en skyder, og tryk så Nulstil for at starte forfra.",
+        "pending": "Indstillingerne afviger fra den kørende model: tryk Nulstil for at starte med dem.",
         "no_scenarios": "Ingen scenariefiler fundet; starter fra modellens standardværdier.",
-        "explain_title": "Hvad er det her?",
+        "explain_title": "Om modellen",
         "hint": (
-            "Hvert skridt er én måned. Tryk ▶ (til venstre) for at køre, eller STEP for én måned. Ændr styringen "
-            "undervejs under “Ændr styringen nu”. Hvad farverne betyder, og spørgsmål til samtalen: under netværket."
+            "Hvert skridt er én måned. Tryk ▶ Afspil for at køre og ❚❚ Pause for at stoppe, eller Et skridt for én måned. "
+            "Overstyr og Skru ned ændrer kommunens styring i den kørende model. Nulstil starter en ny simulering fra "
+            "startindstillingerne; tidligere simuleringer bliver stående på graferne som svage linjer."
         ),
     },
 }
 
-#: Danish slider labels of the main levers (English ones come from settings.LABELS).
-LEVER_LABELS_DA: dict[str, str] = {
-    "steering_intensity": "Styringsintensitet",
-    "facilitation": "Facilitering",
-    "quick_results_pressure": "Pres for hurtige resultater",
-    "sense_making": "Meningsskabelse",
-    "targeting": "Målretning",
-    "contract_competition": "Konkurrence om kontrakter",
+#: Short English slider labels where the parameter's name reads awkwardly; others: the name in words.
+LEVER_LABELS_EN: dict[str, str] = {
+    "steering_intensity": "Steering intensity",
+    "quick_results_pressure": "Pressure for quick results",
+    "targeting": "Inclusive outreach (0 = own group, 1 = across groups)",
+    "relation_offered": "Relation offered to associations",
+    "linear_thinking": "Linear thinking (no learning from collaboration)",
 }
+
+#: Danish label and help text of every lever (English ones: LEVER_LABELS_EN and the declared meaning).
+LEVER_TEXT_DA: dict[str, tuple[str, str]] = {
+    "governance_mode": ("Styringsform", "samlet forindstilling af styringsgrebene: hierarki, NPM (leverandør) eller NPG (partner)"),
+    "steering_intensity": ("Styringsintensitet", "kommunens kontrol med, hvordan foreninger og frivillige udfører deres arbejde"),
+    "facilitation": ("Facilitering", "den støtte, dialog og infrastruktur kommunen tilbyder"),
+    "quick_results_pressure": ("Pres for hurtige resultater", "pres for hurtige, synlige resultater (kort tidshorisont)"),
+    "sense_making": ("Fælles meningsskabelse", "hvor meget kommunen investerer i fælles forståelse og en fælles opgave"),
+    "threat_sensitivity": ("Medarbejdernes følsomhed over for trussel",
+                           "hvor stærkt medarbejderne oplever, at frivillige truer deres job og faglighed"),
+    "targeting": ("Inkluderende opsøgning (0 = egen gruppe, 1 = på tværs)",
+                  "0: foreningerne spørger i egen gruppe (lette rekrutter); 1: de spørger på tværs af grupper og "
+                  "når også udsatte borgere"),
+    "contract_competition": ("Konkurrence om kontrakter",
+                             "konkurrence mellem foreninger om kommunale kontrakter (»organisatorisk egoisme«)"),
+    "linear_thinking": ("Lineær tænkning (ingen læring af samarbejdet)",
+                        "når den er slået til, bruges erfaringerne fra samarbejdet ikke i planerne (komplementaritet læres ikke)"),
+    "relation_offered": ("Relation tilbudt foreningerne", "den relation kommunen tilbyder foreningerne"),
+    "volunteer_substitution": ("Frivillige som erstatning for ansatte",
+                               "hvor meget frivillige bruges som arbejdskraft til fastlagte kerneopgaver for de ansatte"),
+}
+
+#: Danish names of the levers' text values (e.g. the relation offered).
+CHOICE_LABELS_DA: dict[str, str] = {"none": "ingen", "supplier": "leverandør", "partnership": "partnerskab"}
 
 EXPLANATION: dict[str, str] = {
     "en": """
@@ -162,14 +259,14 @@ own accord, and they quit. The way back is slow: those who left return mostly wh
 them, and fewer volunteers are left to ask. A contract that pays for service turns an association
 from voice to service; a partnership builds shared understanding, which pays only after a while.
 
-**Try this.** Press ▶ to run. After a few years press *Over-steer* (or drag *Steering now* to 0.9)
+**Try this.** Press *▶ Play* to run. After a few years press *Over-steer* (or drag *Steering now* to 0.9)
 and watch the orange volunteers disappear and trust fall. Then press *Ease off* and see how
 slowly they come back; compare with a run on the same seed without the episode. Then compare
-the governance modes *NPM* (associations as suppliers) and *NPG* (associations as partners): pick one under *Start settings → Governance*, press RESET and
+the governance modes *NPM* (associations as suppliers) and *NPG* (associations as partners): pick one under *Start settings → Governance*, press *Reset* and
 run; look at synergy, at the associations' voice and at bonding vs bridging ties.
 """,
     "da": """
-**Det ser du.** En lille kommune: nogle hundrede borgere i nogle få sociale grupper (de lyse
+**Det viser modellen.** En lille kommune: nogle hundrede borgere i nogle få sociale grupper (de lyse
 cirkler i netværket). Kommunen samarbejder med frivillige foreninger gennem sine medarbejdere.
 Hvert skridt er én måned. Borgere bliver spurgt af nogen, de kender, om de vil være frivillige;
 frivillige giver timer eller stopper; tillid vokser eller smuldrer; bånd mellem mennesker opstår
@@ -183,16 +280,22 @@ spørger dem, og der er færre frivillige tilbage til at spørge. En kontrakt, d
 service, drejer en forening fra stemme mod service; et partnerskab bygger fælles forståelse, som
 først betaler sig efter et stykke tid.
 
-**Prøv dette.** Tryk ▶ for at køre. Efter nogle år: tryk *Overstyr* (eller træk *Styring nu* op
-på 0,9), og se de orange frivillige forsvinde og tilliden falde. Tryk så *Slip*, og se hvor
-langsomt de vender tilbage; sammenlign med en kørsel med samme seed uden episoden. Sammenlign så
+**Prøv dette.** Tryk *▶ Afspil* for at køre. Tryk *Overstyr* efter nogle år (eller træk *Styring nu* op
+på 0,9), og se de orange frivillige forsvinde og tilliden falde. Tryk så *Skru ned*, og se hvor
+langsomt de vender tilbage; sammenlign med en simulering med samme tilfældighedstal uden episoden. Sammenlign så
 styringsformerne *NPM* (foreninger som leverandører) og *NPG* (foreninger som samarbejdspartnere): vælg en under *Startindstillinger → Styringsform*, tryk
-RESET og kør; se på synergi, på foreningernes stemme og på sammenbindende og brobyggende bånd.
+*Nulstil* og kør; se på synergi, på foreningernes stemme og på sammenbindende og brobyggende bånd.
 """,
 }
 
 LEGEND_HEADING = {"en": "Colours and shapes", "da": "Farver og former"}
 QUESTIONS_HEADING = {"en": "Questions to discuss", "da": "Spørgsmål til samtalen"}
+
+
+def decimal(lang: str, value: float, digits: int = 2) -> str:
+    """A number as ``lang`` writes it: Danish uses a decimal comma (and a real minus sign in both)."""
+    text = f"{value:.{digits}f}"
+    return text.replace(".", ",") if lang == "da" else text
 
 
 def t(lang: str, key: str, **fmt) -> str:
