@@ -200,3 +200,21 @@ def test_the_odd_documents_every_measurement_parameter_with_its_default_and_rang
         assert f"| `{f.name}` | {f.default:g} | {lo:g} to {hi:g} | {f.metadata['meaning']} |" in section, f.name
     for p in CALIBRATED_MEASUREMENT:
         assert f"| `{p.name}` | {p.lo:g} to {p.hi:g} |" in section, p.name
+
+
+def test_pattern_probes_at_posterior_draws_give_a_share_per_pattern_and_resume(calibrated, monkeypatch, tmp_path):
+    from simulation.experiment.calibration import calibrate
+    from simulation.experiment.probes import PROBES
+
+    monkeypatch.setattr(calibrate, "PROBES", {"being_asked": PROBES["being_asked"]})
+    monkeypatch.setattr(calibrate, "PATTERN_CITIZENS", 150)
+    settings = dataclasses.replace(_settings(), size_overrides=(*_settings().size_overrides, ("pattern_draws", 2)))
+    draws = pd.read_csv(calibrated / "posterior.csv")
+    store = tmp_path / "patterns.jsonl"
+    rows, summary = calibrate.pattern_shares(settings, draws, store, None, 2, False)
+    assert len(rows) == 2 and set(rows["pattern"]) == {"being_asked"}
+    assert summary["share_holds"].iloc[0] == rows["holds"].mean() and summary["draws"].iloc[0] == 2
+    lines = store.read_text().splitlines()
+    again, _ = calibrate.pattern_shares(settings, draws, store, None, 2, False)  # resumed: nothing is run again
+    assert store.read_text().splitlines() == lines
+    pd.testing.assert_frame_equal(again, rows)

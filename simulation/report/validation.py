@@ -151,5 +151,14 @@ def _validation_text(calibration_dir: Path, figure: str | None) -> str:
                   "ranks persist by construction (only run noise moves them); the data's persist "
                   f"{'less' if tm['data 2015 vs data 2022'] < tm['model 2015 vs model 2022'] else 'as much or more'}, and the "
                   "data's levels fell almost everywhere after the pandemic, which no input of the model carries."]
+    pp_path = calibration_dir / "posterior_patterns_summary.csv"
+    if pp_path.is_file():
+        pp = pd.read_csv(pp_path)
+        held = ", ".join(f"{r.pattern.replace('_', ' ')} {r.share_holds:.0%}" for r in pp.itertuples())
+        lines += ["", f"**The patterns at the calibrated parameters**: the report's pattern probes (each at its own "
+                  f"conditions, 500 citizens, seeds 1 and 2) run at {int(pp['draws'].max())} posterior draws of the "
+                  f"calibrated behavioural parameters; the share of draws for which each pattern holds: {held}. A pattern "
+                  "that holds at the defaults but not at most posterior draws depends on parameter values the data do not "
+                  "support (table: posterior_patterns.csv)."]
     lines += ["", f"Tables: {display(calibration_dir)}/validation_countries.csv, validation_metrics.csv, temporal.csv.", ""]
     return "\n".join(lines)

@@ -10,6 +10,9 @@
 * ``validation_countries.csv`` and ``validation_metrics.csv``: leave-one-out per country and
   the summary (MAE, 90 % coverage, Spearman) beside the two baselines;
 * ``temporal.csv`` and ``temporal_metrics.csv``: the temporal check;
+* ``posterior_patterns.csv`` and ``posterior_patterns_summary.csv``: the report's pattern probes
+  at posterior draws, and the share of draws for which each pattern holds (``sweeps/patterns.jsonl``
+  stores them as they finish);
 * ``figures/``: posterior marginals, predicted vs observed, temporal;
 * ``manifest.json``: settings, seeds, data file and its SHA-256, code revision, run counts, times.
 
@@ -36,7 +39,9 @@ from simulation.experiment.calibration.figures import figure_posterior, figure_p
 from simulation.experiment.calibration.measurement import OBSERVED_INDICATOR, societal_trust
 from simulation.experiment.calibration.posterior import WeightedDraws, sample_posterior, summarise
 from simulation.experiment.calibration.validation import leave_one_out, metrics, temporal_metrics, temporal_table
+from simulation.experiment.executors import make_executor
 from simulation.experiment.files import now, provenance, write_json, write_table
+from simulation.experiment.probes import PROBES, ProbeTask, run_tasks
 from simulation.experiment.sweeps import run_sweep
 
 
@@ -59,6 +64,33 @@ def calibrate_on(data: pd.DataFrame, settings: CalibrationSettings, emulator: Em
     y = settings.measurement.to_logit(data[FORMAL_2015].to_numpy(float) / 100)
     return sample_posterior(emulator, data[TRUST].to_numpy(float), y, data["country_code"].tolist(), settings,
                             settings.size.prior_draws, settings.root_seed + 2)
+
+
+#: Seeds and population of each pattern probe at a posterior draw (the report's probe size).
+PATTERN_SEEDS, PATTERN_CITIZENS = (1, 2), 500
+
+
+def pattern_shares(settings: CalibrationSettings, draws: pd.DataFrame, store: Path, executor: Any, workers: int | None,
+                   progress: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each pattern probe of the report at ``pattern_draws`` posterior draws: per draw whether it holds, and the share.
+
+    The probes set their own conditions (Danish and low-trust countries, governance); a draw sets
+    the calibrated behavioural parameters. Stored one JSON line per probe as they finish (resumable).
+    """
+    picked = draws.iloc[np.linspace(0, len(draws) - 1, settings.size.pattern_draws).round().astype(int)]
+    tasks = [ProbeTask(key=f"{pattern}/draw{int(d['draw'])}", pattern=pattern,
+                       overrides=tuple((p.name, float(d[p.name])) for p in settings.behaviour), seeds=PATTERN_SEEDS,
+                       n_citizens=PATTERN_CITIZENS, quick=True)
+             for pattern in PROBES for _, d in picked.iterrows()]
+    if executor is None:
+        with make_executor(workers) as ex:
+            results = run_tasks(tasks, store, ex.executor, progress=progress, desc="posterior patterns")
+    else:
+        results = run_tasks(tasks, store, executor, progress=progress, desc="posterior patterns")
+    rows = pd.DataFrame([{"pattern": r["pattern"], "draw": int(key.rsplit("draw", 1)[1]), "holds": bool(r["holds"])}
+                         for key, r in results.items()])
+    summary = rows.groupby("pattern", sort=False)["holds"].agg(draws="size", share_holds="mean").reset_index()
+    return rows, summary
 
 
 def run_calibration(settings: CalibrationSettings, out_dir: str | Path, executor: Any = None, *, data_file: str | Path = DATA_FILE,
@@ -131,12 +163,23 @@ def run_calibration(settings: CalibrationSettings, out_dir: str | Path, executor
         figs.append(figure_temporal(ttable, out_dir / "figures" / "temporal.png"))
         temporal_info = {"runs": tdesign.n_runs, "design_hash": tdesign.hash()}
 
+    patterns_info: dict[str, Any] = {}
+    if size.pattern_draws > 0:
+        t2 = time.perf_counter()
+        rows_p, summary_p = pattern_shares(settings, draws, out_dir / "sweeps" / "patterns.jsonl", executor, workers, progress)
+        t_runs += time.perf_counter() - t2
+        files.append(_write_csv(out_dir / "posterior_patterns.csv", rows_p))
+        files.append(_write_csv(out_dir / "posterior_patterns_summary.csv", summary_p))
+        patterns_info = {"probes": len(rows_p), "draws": size.pattern_draws, "seeds": list(PATTERN_SEEDS),
+                         "n_citizens": PATTERN_CITIZENS}
+
     manifest = {
         "kind": "calibration", **provenance(), "started": started, "finished": now(),
         "wall_time_seconds": round(time.perf_counter() - t0, 1), "run_time_seconds": round(t_runs, 1),
         "settings": settings.to_json(), "data_file": display(data_file),
         "data_sha256": hashlib.sha256(data_file.read_bytes()).hexdigest(), "countries": data["country_code"].tolist(),
         "design": {"runs": design.n_runs, "design_hash": design.hash()}, "temporal": temporal_info,
+        "patterns": patterns_info,
         "emulator": {"run_sd": emulator.run_sd, "kernel": str(emulator.gp.kernel_)},
         "posterior": {"effective_sample_size": weighted.ess(), "draws": len(draws),
                       "loo_effective_sample_size_min": float(loo["ess"].min())},
