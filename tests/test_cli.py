@@ -538,3 +538,22 @@ def test_kill_or_a_closed_terminal_stops_a_run_as_ctrl_c_does(tmp_path, sig):
         _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert "Traceback" not in err and err.strip() == "samskabelse: stopped: interrupted."
+
+
+def test_calibrate_resumes_after_ctrl_c_and_predict_reads_what_it_wrote(cli, tmp_path):
+    out = tmp_path / "cal"
+    args = ("calibrate", "--size", "tiny", "--out", out, "--workers", 2, "--quiet")
+    proc = cli(*args, env={"SAMSKABELSE_SWEEP_STOP_AFTER": "10"}, timeout=300)
+    assert proc.returncode == 130, proc.stderr
+    _no_traceback(proc)
+    assert "Run the same command again to resume" in _err(proc)
+    assert not (out / "posterior.csv").exists()
+    proc = cli(*args, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert "Leave-one-out over 21 countries" in proc.stdout and "regression" in proc.stdout
+    for name in ("SUMMARY.md", "posterior.csv", "validation_metrics.csv", "temporal_metrics.csv", "figures/predicted_observed.png"):
+        assert (out / name).is_file(), name
+    proc = cli("predict", "--trust-in-others", "6.0", "--country", "DK", "--posterior", out)
+    assert proc.returncode == 0, proc.stderr
+    assert "trust in others 6.0:" in proc.stdout and "DK Denmark, trust in others 8.3:" in proc.stdout
+    assert proc.stdout.count("90 % interval") == 2
