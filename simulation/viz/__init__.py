@@ -67,10 +67,21 @@ def solara_command(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> list[s
             "--no-check-version"]
 
 
+#: How long the server keeps a closed page's session (its model and kept runs) before freeing it.
+#: Solara's default is 24 hours: a class of 30 reloading pages would hold about a gigabyte all day.
+#: A page that reconnects within this time (a tablet waking up) finds its run again.
+SESSION_KEPT_AFTER_CLOSE = "5m"
+
+
 def server_env(base: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment of the server: no usage telemetry, matplotlib without a display."""
+    """The environment of the server: no usage telemetry, matplotlib without a display, sessions freed soon after closing.
+
+    ``SOLARA_KERNEL_CULL_TIMEOUT`` set by the user (e.g. ``2m`` or ``1h``) wins over
+    :data:`SESSION_KEPT_AFTER_CLOSE`.
+    """
     env = dict(os.environ if base is None else base)
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"  # solara reports usage to a web service by default
+    env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", SESSION_KEPT_AFTER_CLOSE)
     env.setdefault("MPLBACKEND", "Agg")
     # solara warns at every page load over plain http on 127.0.0.1 about iframe cookies,
     # which do not concern a local page
