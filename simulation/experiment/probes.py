@@ -68,6 +68,12 @@ def _series(indicator: str | Sequence[str], seeds: Sequence[int], n_citizens: in
     return arr[..., 0] if isinstance(indicator, str) else arr
 
 
+#: Probes of patterns whose levers are imposed (steering levels, episodes, the modes' presets as fixed policy) hold
+#: steering where they put it: the municipality's own review (process 11) is switched off. A lever probe asks what
+#: steering at a level does; the control spiral (its knock-out below) asks what the municipality does.
+HELD_STEERING = {"steering_response": 0.0}
+
+
 def _tail(a: np.ndarray, k: int = 24) -> np.ndarray:
     """Mean of the last ``k`` months of each seed's series."""
     return a[:, -k:].mean(axis=1)
@@ -81,6 +87,7 @@ def crowding_out(seeds, n_citizens, **o) -> ProbeResult:
     The report's own test also switches coordination's productivity effect off, so that the rise is
     in the hours people give, not in what an hour achieves.
     """
+    o = {**HELD_STEERING, **o}
     hours = {s: _tail(_series("volunteer_hours", seeds, n_citizens, 120, governance_mode="npg", steering_intensity=s, **o))
              for s in (0.0, 0.1, 0.2, 1.0)}
     none, light, full = hours[0.0].mean(), max(hours[0.1].mean(), hours[0.2].mean()), hours[1.0].mean()
@@ -98,6 +105,7 @@ def hysteresis(seeds, n_citizens, **o) -> ProbeResult:
     from release until it is half that again. Holds when, for both trust in the municipality and the
     volunteering rate, recovery takes at least 1.5 times as long as the fall.
     """
+    o = {**HELD_STEERING, **o}
     onset, release, end = 60, 144, 360
     cols = ("trust_municipality", "volunteering_rate")
     episode = _series(cols, seeds, n_citizens, end, [(onset, {"steering_intensity": 0.9}), (release, {"steering_intensity": 0.2})],
@@ -178,6 +186,7 @@ def time_horizon(seeds, n_citizens, **o) -> ProbeResult:
     Holds when npm's mean service output over months 1-12 exceeds npg's and npg is ahead in every
     month of years 6-10.
     """
+    o = {**HELD_STEERING, **o}
     npm = _series("service_output", seeds, n_citizens, 120, governance_mode="npm", **o).mean(axis=0)
     npg = _series("service_output", seeds, n_citizens, 120, governance_mode="npg", **o).mean(axis=0)
     lead = npm[1:13].mean() - npg[1:13].mean()
@@ -188,10 +197,96 @@ def time_horizon(seeds, n_citizens, **o) -> ProbeResult:
                        "npm ahead over months 1-12, npg ahead in every month from month 60 on at the latest")
 
 
+# --- the new loops of model 3 (issue 11): the municipality as an actor ----------------------
+
+#: The spiral conditions: the npm preset (pressure for quick results 0.7, linear thinking, supplier contracts,
+#: volunteer substitution 0.6, steering lever 0.5).
+SPIRAL = {"governance_mode": "npm"}
+
+
+def control_spiral(seeds, n_citizens, **o) -> ProbeResult:
+    """The control spiral: under pressure and linear thinking the municipality steers harder by itself.
+
+    npm preset, 10 years, the steering lever held at its preset: holds when steering in force over
+    year 10 exceeds the lever by at least 0.2 (mean over seeds): a drift no schedule imposes.
+    """
+    settings = {**SPIRAL, **o}
+    steering = _series("steering_in_force", seeds, n_citizens, 120, **settings)
+    lever = float(steering[:, 0].mean())
+    drift = float(_tail(steering, 12).mean()) - lever
+    return ProbeResult("control_spiral", bool(drift >= 0.2), {"steering_lever": lever, "steering_year10": lever + drift, "drift": drift},
+                       "steering in force over year 10 - steering at month 0 >= 0.2")
+
+
+def staff_threat(seeds, n_citizens, **o) -> ProbeResult:
+    """Staff threat with teeth: under npm contracting with substitution, threatened staff cost contributions.
+
+    npm preset, 5 years, threat_sensitivity 0 against 1 (same seeds): holds when volunteer hours
+    over years 4-5 are at least 10 % lower with threatened staff.
+    """
+    settings = {**SPIRAL, **o}
+    hours = {t: float(_tail(_series("volunteer_hours", seeds, n_citizens, 60, **{**settings, "threat_sensitivity": t})).mean())
+             for t in (0.0, 1.0)}
+    fall = 1.0 - hours[1.0] / hours[0.0] if hours[0.0] > 0 else 0.0
+    return ProbeResult("staff_threat", bool(fall >= 0.10), {"hours_unthreatened": hours[0.0], "hours_threatened": hours[1.0], "fall": fall},
+                       "volunteer hours at threat_sensitivity 1 <= 0.9 x hours at 0 (npm, years 4-5)")
+
+
+def joint_activities(seeds, n_citizens, **o) -> ProbeResult:
+    """Organisational egoism as competition: contract competition closes joint activities, a road to bridging.
+
+    npg, 10 years, contract_competition 0.1 against 0.9 (same seeds): holds when the E-I index over the
+    last two years is at least 0.02 lower under competition.
+    """
+    ei = {k: float(_tail(_series("ei_index", seeds, n_citizens, 120, **{"governance_mode": "npg", **o, "contract_competition": k})).mean())
+          for k in (0.1, 0.9)}
+    fall = ei[0.1] - ei[0.9]
+    return ProbeResult("joint_activities", bool(fall >= 0.02), {"ei_cooperating": ei[0.1], "ei_competing": ei[0.9], "fall": fall},
+                       "E-I index at contract_competition 0.9 <= E-I at 0.1 - 0.02 (npg, years 9-10)")
+
+
+def _needs_and_trust(seeds, n_citizens, steps, **parameters) -> tuple[float, float]:
+    """Mean over seeds and the last 24 months of citizens' needs met and of trust in the municipality."""
+    sizes = {"n_citizens": n_citizens, "n_associations": max(1, round(ASSOCIATIONS_PER_1000 * n_citizens / 1000)),
+             "n_staff": max(1, round(STAFF_PER_1000 * n_citizens / 1000))}
+    needs, trust = [], []
+    for seed in seeds:
+        m = CoCreationModel(rng=seed, **{**sizes, "steps": steps, **parameters})
+        for t in range(steps):
+            m.step()
+            if t >= steps - 24:
+                needs.append(float(m.world.citizens.needs_met.mean()))
+                trust.append(m.indicators["trust_municipality"])
+    return float(np.mean(needs)), float(np.mean(trust))
+
+
+def voice_informs_needs(seeds, n_citizens, **o) -> ProbeResult:
+    """Voice with consequences: what voice tells the municipality of needs makes its output meet them.
+
+    npg, 10 years; a municipality that hears voice (voice_reference at its setting) against one that
+    hears none of it (voice_reference 10: it learns almost nothing of needs), same seeds. Holds when
+    citizens' mean needs met over the last two years is at least 0.005 higher where voice is heard
+    and trust in the municipality is higher too.
+    """
+    settings = {"governance_mode": "npg", **o}
+    heard = _needs_and_trust(seeds, n_citizens, 120, **settings)
+    deaf = _needs_and_trust(seeds, n_citizens, 120, **{**settings, "voice_reference": 10.0})
+    ok = heard[0] - deaf[0] >= 0.005 and heard[1] > deaf[1]
+    return ProbeResult("voice_informs_needs", bool(ok),
+                       {"needs_met_heard": heard[0], "needs_met_deaf": deaf[0], "trust_heard": heard[1], "trust_deaf": deaf[1]},
+                       "needs met with voice heard - needs met deaf >= 0.005, and trust higher where voice is heard")
+
+
 #: One probe per pattern, in MODEL.md's order.
 PROBES: dict[str, Callable[..., ProbeResult]] = {
     "crowding_out": crowding_out, "hysteresis": hysteresis, "country_levels": country_levels, "being_asked": being_asked,
     "voice_to_service": voice_to_service, "bonding_bridging": bonding_bridging, "time_horizon": time_horizon,
+}
+
+#: Probes of model 3's loops (issue 11): knock-outs, not patterns of MODEL.md (the report does not judge them).
+LOOP_PROBES: dict[str, Callable[..., ProbeResult]] = {
+    "control_spiral": control_spiral, "staff_threat": staff_threat, "joint_activities": joint_activities,
+    "voice_informs_needs": voice_informs_needs,
 }
 
 
@@ -257,6 +352,34 @@ KNOCKOUTS: dict[str, Knockout] = {
         cause_off={"understanding_rate": 0.0, "synergy_learning_rate": 0.0, "crowding_out_rate": 0.0},
         others_off={"the cost of facilitation": {"facilitation_cost": 0.0},
                     "faster losses of trust": {"trust_loss_ratio": 1.0}}),
+    # model 3's loops (issue 11)
+    "control_spiral": Knockout(
+        cause="the municipal review: a shortfall of measured service answered with more control under pressure and linear "
+              "thinking, which crowds out the contributions measured output depends on once volunteers substitute staff",
+        cause_off={"steering_response": 0.0},
+        others_off={"staff threat raising control": {"threat_control_weight": 0.0},
+                    "the transactional frame": {"frame_rate": 0.0},
+                    "the descriptive norm": {"norm_weight": 0.0},
+                    "faster losses of trust": {"trust_loss_ratio": 1.0}}),
+    "staff_threat": Knockout(
+        cause="threatened staff exert more control and withhold support and shared understanding",
+        cause_off={"threat_control_weight": 0.0, "threat_withholding": 0.0},
+        others_off={"the control spiral": {"steering_response": 0.0},
+                    "the transactional frame": {"frame_rate": 0.0},
+                    "the descriptive norm": {"norm_weight": 0.0},
+                    "faster losses of trust": {"trust_loss_ratio": 1.0}}),
+    "joint_activities": Knockout(
+        cause="cooperating associations bring their volunteers together in joint activities; competition lowers cooperation",
+        cause_off={"joint_activity_rate": 0.0},
+        others_off={"cooperation in shared understanding": {"understanding_cooperation_weight": 0.0},
+                    "bridging contact feeding generalised trust": {"bridging_trust_weight": 0.0},
+                    "the descriptive norm": {"norm_weight": 0.0}}),
+    "voice_informs_needs": Knockout(
+        cause="voice informs the municipality's knowledge of needs, which sets how well its output fits them",
+        cause_off={"needs_fit_weight": 0.0},
+        others_off={"the descriptive norm": {"norm_weight": 0.0},
+                    "faster losses of trust": {"trust_loss_ratio": 1.0},
+                    "the municipal review": {"steering_response": 0.0}}),
 }
 
 
@@ -272,7 +395,8 @@ def probe(name: str, overrides: Mapping[str, Any] | None = None, seeds: Sequence
     """
     condition = dict(KNOCKOUTS[name].condition) if name in KNOCKOUTS else {}
     extra = {"quick": True} if quick and name in QUICK else {}
-    return PROBES[name](tuple(seeds), n_citizens, **extra, **{**condition, **(overrides or {})})
+    run = PROBES.get(name) or LOOP_PROBES[name]
+    return run(tuple(seeds), n_citizens, **extra, **{**condition, **(overrides or {})})
 
 
 # --- many probes through an executor, stored as they finish (resumable) ---------------------
