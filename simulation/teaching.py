@@ -99,6 +99,7 @@ INDICATORS: dict[str, Indicator] = {i.column: i for i in (
               "brobyggende kapital (båndstyrke på tværs pr. borger)"),
     Indicator("volunteering_rate_vulnerable", 100.0, 0, "volunteering among vulnerable citizens, %",
               "frivillige blandt udsatte borgere, %"),
+    Indicator("steering_in_force", 1.0, 2, "steering in force", "styring i kraft"),
 )}
 
 
@@ -200,12 +201,30 @@ def experiment_4(seeds: Iterable[int] = SEEDS, baseline: list[pd.DataFrame] | No
             **{mode.key: runs(failure_settings(mode), 120, None, seeds) for mode in FAILURE_MODES}}
 
 
+#: Experiment 5: the control spiral scenario as it comes, with a municipality that listens (linear
+#: thinking off), and with volunteers no longer replacing staff.
+SPIRAL = StartSettings(scenario="control_spiral")
+SPIRAL_ARMS: dict[str, StartSettings] = {
+    "spiral": SPIRAL,
+    "listens": SPIRAL.with_lever("linear_thinking", False),
+    "no substitution": SPIRAL.with_lever("volunteer_substitution", 0.1),
+}
+SPIRAL_MONTHS = (60, 120, 180, 240)
+
+
+def experiment_5(seeds: Iterable[int] = SEEDS) -> dict[str, list[pd.DataFrame]]:
+    """The control spiral: a municipality that answers shortfalls with control, twenty years, and two ways out."""
+    seeds = tuple(seeds)
+    return {arm: runs(settings, 240, None, seeds) for arm, settings in SPIRAL_ARMS.items()}
+
+
 def experiments(seeds: Iterable[int] = SEEDS) -> dict[str, dict[str, list[pd.DataFrame]]]:
     """Every run of the worksheets, by experiment and arm."""
     seeds = tuple(seeds)
     e1 = experiment_1(seeds)
     # the first ten years of experiment 1's control runs are the baseline's runs (same settings, same seeds)
-    return {"1": e1, "2": experiment_2(seeds), "3": experiment_3(seeds), "4": experiment_4(seeds, [f.iloc[:121] for f in e1["control"]])}
+    return {"1": e1, "2": experiment_2(seeds), "3": experiment_3(seeds), "4": experiment_4(seeds, [f.iloc[:121] for f in e1["control"]]),
+            "5": experiment_5(seeds)}
 
 
 E1_ARMS = ("over-steered", "control")
@@ -214,7 +233,9 @@ E2_ROWS = (("volunteering_rate", "year 10"), ("trust_municipality", "year 10"), 
            ("democratic_voice", "year 10"), ("synergy", "year 10"), ("service_output", "year 1"), ("service_output", "year 10"))
 E3_COLUMNS = ("ei_index", "bridging_capital", "volunteering_rate_vulnerable")
 E4_COLUMNS = ("volunteering_rate", "trust_municipality", "synergy", "bridging_capital")
-WINDOWS: dict[str, int | slice] = {"year 1": YEAR_1, "year 10": YEAR_10, **{f"month {m}": m for m in EPISODE_MONTHS}}
+E5_COLUMNS = ("steering_in_force", "volunteering_rate", "service_output", "trust_municipality")
+MONTHS = sorted({*EPISODE_MONTHS, *SPIRAL_MONTHS})
+WINDOWS: dict[str, int | slice] = {"year 1": YEAR_1, "year 10": YEAR_10, **{f"month {m}": m for m in MONTHS}}
 
 
 @dataclass(frozen=True)
@@ -266,6 +287,10 @@ def key_rows(runs_by: dict[str, dict[str, list[pd.DataFrame]]] | None = None) ->
     for column in E3_COLUMNS:
         for arm in ARMS:
             add("3", arm, column, "year 10")
+    for column in E5_COLUMNS:
+        for arm in SPIRAL_ARMS:
+            for m in SPIRAL_MONTHS:
+                add("5", arm, column, f"month {m}")
     for c in COMPARISONS:
         ind = INDICATORS[c.column]
         diff = (per_seed(r[c.experiment][c.a], c.column, WINDOWS[c.when], ind.scale)
@@ -302,19 +327,22 @@ def cell(row: Row, lang: str) -> str:
 ARM_NAMES = {
     "en": {"over-steered": "over-steered", "a month late": "buttons a month late", "control": "control (no episode)",
            "npm": "NPM (suppliers)", "npg": "NPG (partners)", "hierarchy": "Hierarchy",
-           "group-specific": "own group (0)", "inclusive": "across groups (1)", "inclusive + pressure": "across groups + pressure 1"},
+           "group-specific": "own group (0)", "inclusive": "across groups (1)", "inclusive + pressure": "across groups + pressure 1",
+           "spiral": "control spiral", "listens": "linear thinking off", "no substitution": "volunteer substitution 0.1"},
     "da": {"over-steered": "overstyret", "a month late": "knapperne en måned for sent", "control": "kontrol (ingen episode)",
            "npm": "NPM (leverandører)", "npg": "NPG (samarbejdspartnere)", "hierarchy": "Hierarki",
-           "group-specific": "egen gruppe (0)", "inclusive": "på tværs (1)", "inclusive + pressure": "på tværs + pres 1"},
+           "group-specific": "egen gruppe (0)", "inclusive": "på tværs (1)", "inclusive + pressure": "på tværs + pres 1",
+           "spiral": "kontrolspiral", "listens": "lineær tænkning slået fra", "no substitution": "frivillige som erstatning 0,1"},
 }
 WHEN_NAMES = {
-    "en": {"year 1": "first year", "year 10": "tenth year", **{f"month {m}": f"month {m}" for m in EPISODE_MONTHS}},
-    "da": {"year 1": "første år", "year 10": "tiende år", **{f"month {m}": f"måned {m}" for m in EPISODE_MONTHS}},
+    "en": {"year 1": "first year", "year 10": "tenth year", **{f"month {m}": f"month {m}" for m in MONTHS}},
+    "da": {"year 1": "første år", "year 10": "tiende år", **{f"month {m}": f"måned {m}" for m in MONTHS}},
 }
 HEADS = {
     "en": {"difference": "difference, same seed", "median": "median", "range": "80 % of seeds", "above": "seeds where it is above 0",
            "failure": "failure mode (lever set) − baseline"},
-    "da": {"difference": "forskel, samme seed", "median": "median", "range": "80 % af seeds", "above": "seeds, hvor den er over 0",
+    "da": {"difference": "forskel, samme tilfældighedstal", "median": "median", "range": "80 % af tilfældighedstallene",
+           "above": "tilfældighedstal, hvor den er over 0",
            "failure": "fejlkilde (styringsgreb sat) − udgangspunkt"},
 }
 
@@ -355,7 +383,10 @@ def tables(rows: list[Row], lang: str) -> dict[str, str]:
     e4 = _table([HEADS[lang]["failure"]] + [getattr(INDICATORS[c], lang) for c in E4_COLUMNS],
                 [[getattr(mode, lang)] + [_difference_cell(by["4", f"{mode.key} − baseline", c, "year 10"], lang) for c in E4_COLUMNS]
                  for mode in FAILURE_MODES])
-    return {"e1": e1, "e2": e2, "e3": e3, "e4": e4, **{f"e{x}-diff": _differences(rows, x, lang) for x in ("1", "2", "3")}}
+    e5 = _table([""] + [names[a] for a in SPIRAL_ARMS],
+                [[f"{getattr(INDICATORS[c], lang)}, {when[f'month {m}']}"] + [cell(by["5", a, c, f"month {m}"], lang) for a in SPIRAL_ARMS]
+                 for c in E5_COLUMNS for m in SPIRAL_MONTHS])
+    return {"e1": e1, "e2": e2, "e3": e3, "e4": e4, "e5": e5, **{f"e{x}-diff": _differences(rows, x, lang) for x in ("1", "2", "3")}}
 
 
 def _difference_cell(row: Row, lang: str) -> str:

@@ -218,6 +218,34 @@ def test_worksheets_name_the_failure_modes_levers():
                     assert shown in text, f"{lang}: worksheet 4 does not give {mode.key}'s value {shown}"
 
 
+# --- worksheet 5: the control spiral ------------------------------------------------------------------
+
+def spiral(runs, arm, column, month):
+    return np.median(teaching.per_seed(runs["5"][arm], column, month))
+
+
+def test_worksheet_5_the_municipality_spirals_into_control_by_itself(runs):
+    lever = teaching.SPIRAL.resolve()[0].steering_intensity
+    assert lever == 0.5
+    start, s60, s120, s240 = (spiral(runs, "spiral", "steering_in_force", m) for m in (0, 60, 120, 240))
+    assert start == pytest.approx(lever) and s60 <= lever + 0.05               # barely moves in the first years
+    assert s240 >= 0.9 and s240 - s120 > 2 * (s120 - start)                   # climbs in the second decade, to (near) full control
+    assert spiral(runs, "spiral", "service_output", 240) < spiral(runs, "spiral", "service_output", 0)   # less of what it steered for
+    assert spiral(runs, "spiral", "volunteering_rate", 240) < spiral(runs, "spiral", "volunteering_rate", 0) - 0.05
+
+
+def test_worksheet_5_listening_or_less_substitution_stops_it(runs):
+    lever = teaching.SPIRAL.resolve()[0].steering_intensity
+    listens = np.array([f["steering_in_force"].max() for f in runs["5"]["listens"]])
+    assert (listens <= lever + 0.01).all()                                    # at or below the lever, every seed
+    assert spiral(runs, "listens", "service_output", 240) > spiral(runs, "listens", "service_output", 0)
+    for m in teaching.SPIRAL_MONTHS:
+        assert abs(spiral(runs, "no substitution", "steering_in_force", m) - lever) < 0.02
+    creeping = teaching.per_seed(runs["5"]["no substitution"], "steering_in_force", 240) > lever + 0.01
+    assert creeping.sum() < N // 2                                              # at the lever on most seeds
+    assert teaching.per_seed(runs["5"]["no substitution"], "steering_in_force", 240).max() < 0.75   # far below full control
+
+
 # --- lesson plans, glossary, the page's explanation, what the model can tell -------------------------
 
 PLAN = re.compile(r"^## (\d+) min", re.M)
@@ -253,12 +281,13 @@ GLOSSARY_TERMS = {
            "steering intensity", "over-steering", "NPM", "NPG", "hierarchy", "trust in the municipality", "democratic voice",
            "sense-making", "linear thinking", "organisational egoism", "staff threat", "pressure for quick results",
            "inclusive outreach", "contract competition", "civil output", "measured service output", "complementarity",
-           "seed", "scenario", "vulnerable citizen", "hysteresis", "being asked", "tie weight", "orientation", "autonomy"),
+           "seed", "scenario", "vulnerable citizen", "control spiral", "steering in force", "volunteer substitution", "hysteresis", "being asked", "tie weight", "orientation", "autonomy"),
     "da": ("sammenbindende social kapital", "brobyggende social kapital", "E-I-indeks", "synergi", "facilitering", "fortrængning",
            "styringsintensitet", "overstyring", "NPM", "NPG", "hierarki", "tillid til kommunen", "demokratisk talerør",
            "meningsskabelse", "lineær tænkning", "organisatorisk egoisme", "oplevede trussel", "pres for hurtige resultater",
            "inkluderende opsøgning", "konkurrence om kontrakter", "civilsamfundets resultat", "målt serviceydelse",
-           "komplementaritet", "seed", "scenarie", "udsat borger", "hysterese", "at blive spurgt", "båndstyrke", "orientering",
+           "komplementaritet", "tilfældighedstal", "scenarie", "kontrolspiral", "styring i kraft",
+           "frivillige som erstatning for ansatte", "udsat borger", "hysterese", "at blive spurgt", "båndstyrke", "orientering",
            "autonomi", "styringsgreb", "skru ned"),
 }
 
@@ -290,9 +319,9 @@ FAILURE_WORDS = {
            "Mere sammenbindende end brobyggende", "Organisatorisk egoisme"),
 }
 LEVER_WORDS = {
-    "en": ("Steering intensity", "linear thinking", "Pressure for quick results", "Sense-making", "threat sensitivity",
+    "en": ("Steering intensity", "Linear thinking", "Pressure for quick results", "Sense-making", "Threat sensitivity",
            "Inclusive outreach", "Contract competition"),
-    "da": ("Styringsintensitet", "lineær tænkning", "Pres for hurtige resultater", "Meningsskabelse", "trusselsfølsomhed",
+    "da": ("Styringsintensitet", "lineær tænkning", "Pres for hurtige resultater", "Fælles meningsskabelse", "følsomhed over for trussel",
            "Inkluderende opsøgning", "Konkurrence om kontrakter"),
 }
 
