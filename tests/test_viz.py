@@ -648,3 +648,12 @@ def _listening(port: int) -> bool:
                 return True
     return False
 
+
+
+def test_the_server_frees_a_closed_pages_session_within_minutes():
+    """Solara keeps a closed page's session 24 h by default: a class would hold a gigabyte all day."""
+    from solara.util import parse_timedelta
+
+    env = viz.server_env({})
+    assert parse_timedelta(env["SOLARA_KERNEL_CULL_TIMEOUT"]) <= 600
+    assert viz.server_env({"SOLARA_KERNEL_CULL_TIMEOUT": "1h"})["SOLARA_KERNEL_CULL_TIMEOUT"] == "1h"  # the user's wins

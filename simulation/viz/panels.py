@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulation.core.indicators import INDICATOR_BY_NAME
 from simulation.core.indicators import label as indicator_label
 from simulation.viz.layout import COLOURS
 from simulation.viz.text import t
@@ -114,6 +115,8 @@ PLOTS: dict[str, PlotSpec] = {
     "steering": PlotSpec(
         "p_steering",
         (Series("steering", None, COLOURS["staff"], 2.2, values=_steering_values, drawstyle="steps-post"),
+         # the steering the municipality actually applies, when the model records it (it can adapt the lever)
+         *((Series(None, "steering_in_force", "#CC79A7", 1.6),) if "steering_in_force" in INDICATOR_BY_NAME else ()),
          Series(None, "staff_control", "#7f2704", 1.3, "--"),
          Series(None, "staff_threat", "#999999", 1.3, ":")),
         ylim=(0, 1),

@@ -86,7 +86,10 @@ class NetworkSVG:
             norm = float(np.hypot(cx, cy))
             off = L.group_radius * NETWORK_SCALE + 24
             x, y = (cx / norm * (norm + off), cy / norm * (norm + off)) if norm > 0 else (cx, cy - off)
-            parts.append(f'<text x="{x:.0f}" y="{y:.0f}" font-size="26" fill="#606060" text-anchor="middle" '
+            # names beside a disc on the left or right are written away from it
+            anchor = "middle" if abs(x) <= abs(y) else ("end" if x < 0 else "start")
+            x += {"middle": 0, "end": 14, "start": -14}[anchor]
+            parts.append(f'<text x="{x:.0f}" y="{y:.0f}" font-size="26" fill="#606060" text-anchor="{anchor}" '
                          f'dominant-baseline="middle">{html.escape(t(lang, "group", g=g + 1))}</text>')
         return _svg(self.view_box, "".join(parts), "samskabelse-network-static")
 

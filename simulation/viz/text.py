@@ -260,8 +260,9 @@ them, and fewer volunteers are left to ask. A contract that pays for service tur
 from voice to service; a partnership builds shared understanding, which pays only after a while.
 
 **Try this.** Press *▶ Play* to run. After a few years press *Over-steer* (or drag *Steering now* to 0.9)
-and watch the orange volunteers disappear and trust fall. Then press *Ease off* and see how
-slowly they come back; compare with a run on the same seed without the episode. Then compare
+and watch the *Volunteering* and *Trust* plots fall. Then press *Ease off* and see how slowly they
+come back. Press *Reset* and run the same seed without the episode: the first run stays on the
+plots as faint lines to compare with. Then compare
 the governance modes *NPM* (associations as suppliers) and *NPG* (associations as partners): pick one under *Start settings → Governance*, press *Reset* and
 run; look at synergy, at the associations' voice and at bonding vs bridging ties.
 """,
@@ -277,14 +278,15 @@ hvor hurtigt den vil se *resultater* — ændrer det hele. Let styring, der koor
 opleves som anerkendelse og trækker folk ind; kontrollerende styring fortrænger det, folk giver af
 egen drift, og de stopper. Vejen tilbage er lang: de, der gik, vender mest tilbage, når nogen
 spørger dem, og der er færre frivillige tilbage til at spørge. En kontrakt, der betaler for
-service, drejer en forening fra stemme mod service; et partnerskab bygger fælles forståelse, som
+service, drejer en forening fra talerør mod service; et partnerskab bygger fælles forståelse, som
 først betaler sig efter et stykke tid.
 
 **Prøv dette.** Tryk *▶ Afspil* for at køre. Tryk *Overstyr* efter nogle år (eller træk *Styring nu* op
-på 0,9), og se de orange frivillige forsvinde og tilliden falde. Tryk så *Skru ned*, og se hvor
-langsomt de vender tilbage; sammenlign med en simulering med samme tilfældighedstal uden episoden. Sammenlign så
+på 0,9), og se graferne *Frivillighed* og *Tillid* falde. Tryk så *Skru ned*, og se hvor langsomt de
+kommer tilbage. Tryk *Nulstil* og kør samme tilfældighedstal uden episoden: den første simulering bliver
+stående på graferne som svage linjer at sammenligne med. Sammenlign så
 styringsformerne *NPM* (foreninger som leverandører) og *NPG* (foreninger som samarbejdspartnere): vælg en under *Startindstillinger → Styringsform*, tryk
-*Nulstil* og kør; se på synergi, på foreningernes stemme og på sammenbindende og brobyggende bånd.
+*Nulstil* og kør; se på synergi, på foreningernes rolle som talerør og på sammenbindende og brobyggende bånd.
 """,
 }
 
