@@ -20,7 +20,7 @@ from simulation.experiment.executors import make_executor
 from simulation.experiment.runs import simulate
 from simulation.experiment.scenarios import resolve
 from simulation.report import EXPERIMENT_DIR, PATTERN_BY_KEY, PATTERNS, SIZES, load_designs, run_experiments
-from simulation.report.patterns import SECONDARY
+from simulation.report.patterns import CONTESTS, SECONDARY
 
 N = 400
 SEEDS = (1, 2, 3)
@@ -40,6 +40,14 @@ DIRECTION_ONLY = {
 
 
 
+#: Criteria model 3 broke (issue 11, commit f7602b4), reported in /work/coord/NOTES.md and not tuned: the test asserts
+#: they are still unmet, so that a fix of the model shows here and the entry is removed.
+BROKEN_BY_MODEL_3 = {
+    ("time_horizon", "pattern_holds_without_facilitation_cost"):
+        "with facilitation free, npm's budget overheads (measurement, contract management) cost it its year-1 lead",
+}
+
+
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
     """Tables and designs of every experiment the patterns read, at the report's small size."""
@@ -56,7 +64,9 @@ def test_the_report_judges_the_pattern_reproduced_at_the_small_size(pattern, sma
     judgement = pattern.judge(*small)
     for criterion in judgement.criteria:
         direction = DIRECTION_ONLY.get((pattern.key, criterion.name))
-        if direction is not None:
+        if (pattern.key, criterion.name) in BROKEN_BY_MODEL_3:
+            assert not criterion.met, f"fixed? remove it from BROKEN_BY_MODEL_3: {criterion.text}"
+        elif direction is not None:
             assert direction(judgement.numbers), criterion.text
         else:
             assert criterion.met, criterion.text
@@ -69,6 +79,55 @@ def test_the_criteria_are_the_registry_s(small):
     assert "denmark_near_danish_rate" not in pattern.judge(*small).unmet()
     strict = dataclasses.replace(pattern, criteria={**pattern.criteria, "denmark_within": 0.0})
     assert "denmark_near_danish_rate" in strict.judge(*small).unmet()
+
+
+# --- model 3's contest (issue 11): the report's records at the small size, one seed per point --------
+
+@pytest.fixture(scope="module")
+def contests(tmp_path_factory):
+    """Tables and designs of the contest's experiments at the small size with one seed per design point (about a minute)."""
+    size = dataclasses.replace(SIZES["small"], max_replicates=1)
+    names = tuple(dict.fromkeys(n for p in CONTESTS for n in p.experiments))
+    designs = load_designs(EXPERIMENT_DIR, size, names)
+    with make_executor(workers=2) as ex:
+        tables, _ = run_experiments(designs, tmp_path_factory.mktemp("contests"), ex.executor, workers=ex.workers,
+                                    label="tests", progress=False, log=lambda msg: None)
+    return tables, designs
+
+
+@pytest.mark.slow
+def test_the_control_spiral_depends_on_the_levers_and_has_ways_out(contests, tmp_path):
+    """The map's claims (criteria fixed in the record): some linear-thinking cells spiral, not all; none with feedback
+    learning; none without substitution; and the figure draws."""
+    judgement = PATTERN_BY_KEY["control_spiral"].judge(*contests)
+    met = {c.name: c.met for c in judgement.criteria}
+    for name in ("spiral_exists", "spiral_depends_on_levers", "feedback_lets_out", "low_substitution_lets_out"):
+        assert met[name], [c.text for c in judgement.criteria if c.name == name]
+    assert PATTERN_BY_KEY["control_spiral"].figure(judgement, tmp_path / "spiral.png").stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_who_wins_what_names_each_mode_s_wins_and_price(contests, tmp_path):
+    """Partnership is best on synergy, trust and voice after 20 years (the seed's case for it); the verdict names a
+    winner and a loser per indicator, and the cost sweep's finding says where npm is cheaper than npg (or that it never is)."""
+    judgement = PATTERN_BY_KEY["who_wins_what"].judge(*contests)
+    assert {c.name: c.met for c in judgement.criteria}["npg_wins_relational"]
+    wins, prices = judgement.numbers["wins"], judgement.numbers["prices"]
+    assert sum(len(w) for w in wins.values()) == sum(len(p) for p in prices.values()) == 7
+    assert any("npm is cheaper" in f or "npm is not cheaper" in f for f in judgement.findings)
+    assert PATTERN_BY_KEY["who_wins_what"].figure(judgement, tmp_path / "who.png").stat().st_size > 10_000
+
+
+def test_npm_cost_conditions_find_where_npm_is_cheaper():
+    # a made-up cost sweep: npm cheaper than npg only at contract_price 0, in year 1
+    from simulation.report.analyses import npm_cost_conditions
+
+    rows = [{"governance_mode": m, "contract_price": price, "seed": s, "step": step,
+             "cost_per_service": (0.8 if price == 0 and step <= 12 else 1.2) if m == "npm" else 0.9}
+            for m in ("npm", "npg") for price in (0.0, 0.5) for s in (1, 2) for step in range(0, 49)]
+    found, table = npm_cost_conditions(pd.DataFrame(rows))
+    assert found == ["year 1: contract_price = 0 (npm 0.800 vs npg 0.900)"]
+    assert set(table["window"]) == {"year 1", "end"} and len(table) == 4
 
 
 # --- mechanisms the report does not judge: runs of the scenarios with one lever moved --------
@@ -98,8 +157,9 @@ def series(frame: pd.DataFrame, col: str) -> pd.Series:
 
 
 def test_controlling_steering_crowds_out_hours():
-    # model 2: light steering may raise hours (recognition; the report tests it), controlling steering lowers them
-    hours = [late(runs(steering_intensity=s), "volunteer_hours") for s in (0.2, 0.4, 0.7, 1.0)]
+    # model 2: light steering may raise hours (recognition; the report tests it), controlling steering lowers them;
+    # steering is held where the test puts it (model 3: the municipality's own review is off)
+    hours = [late(runs(steering_intensity=s, steering_response=0.0), "volunteer_hours") for s in (0.2, 0.4, 0.7, 1.0)]
     assert all(a >= b * 0.97 for a, b in zip(hours, hours[1:], strict=False)), hours
     assert hours[-1] < 0.3 * hours[0]
 
