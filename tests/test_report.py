@@ -33,9 +33,10 @@ def test_report_writes_markdown_figures_and_tables(tiny_report):
     for n in range(1, 8):
         assert re.search(rf"^## {n}\. ", text, re.M), f"section of pattern {n} missing"
     for section in ("## 8. Where each pattern comes from", "## 9. Robustness", "## 10. Secondary patterns",
-                    "### S1. ", "### S2. ", "## 11. Sensitivity analysis"):
+                    "### S1. ", "### S2. ", "## 11. Sensitivity analysis", "## 12. Model 3: who wins what, and the control spiral",
+                    "### M1. ", "### M2. "):
         assert section in text, section
-    for name in PATTERN_FIGURES + SECONDARY_FIGURES + ["sensitivity_morris", "sensitivity_sobol"]:
+    for name in PATTERN_FIGURES + SECONDARY_FIGURES + ["who_wins_what", "control_spiral", "sensitivity_morris", "sensitivity_sobol"]:
         png = out / "figures" / f"{name}.png"
         assert png.exists() and png.stat().st_size > 10_000, name
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -206,9 +207,10 @@ def test_a_new_pattern_is_one_record():
 
 
 def test_the_report_runs_each_experiment_its_patterns_read_once():
-    from simulation.report.patterns import PATTERNS, SECONDARY
+    from simulation.report.patterns import CONTESTS, PATTERNS, SECONDARY
 
-    assert list(EXPERIMENTS) == list(dict.fromkeys(n for p in PATTERNS + SECONDARY for n in p.experiments))
+    assert list(EXPERIMENTS) == list(dict.fromkeys(n for p in PATTERNS + SECONDARY + CONTESTS for n in p.experiments))
+    assert [p.label for p in CONTESTS] == ["M1", "M2"] and all(p.origin == "finding" and p.secondary for p in CONTESTS)
     assert [p.number for p in PATTERNS] == list(range(1, 8))
     assert [p.label for p in SECONDARY] == ["S1", "S2"] and all(p.origin == "prediction" for p in SECONDARY)
     assert [p.key for p in PATTERNS] == PATTERN_FIGURES

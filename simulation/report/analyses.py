@@ -756,3 +756,189 @@ def analyse_vulnerable_gap(tables: Tables, designs: Designs, criteria: Mapping[s
                               f"({100 * diff:+.1f} points).", criteria=checks,
                      numbers={"gap_q0": float(q0.mean()), "gap_q1": float(q1.mean()), "difference": diff, "se": se},
                      tables={"vulnerable_gap": table})
+
+
+# --- model 3 (issue 11): the contest of the modes and the control spiral --------------------
+
+#: The indicators of the contest, the label the report gives them, and whether more is better.
+CONTEST = (("cost_per_service", "cost per unit of service", False), ("service_output", "measured service output", True),
+           ("civil_output", "civil output", True), ("synergy", "synergy", True), ("trust_municipality", "trust", True),
+           ("democratic_voice", "democratic voice", True), ("participation_inequality", "vulnerable gap", False))
+
+
+def _per_run(t: pd.DataFrame, first: int, last: int, cols: Sequence[str]) -> pd.DataFrame:
+    """Each run's mean of ``cols`` over months ``first``..``last``, with its mode and seed."""
+    window = t[(t["step"] >= first) & (t["step"] <= last)]
+    return window.groupby(["governance_mode", "seed"])[list(cols)].mean().reset_index()
+
+
+def contest_table(t: pd.DataFrame, first: int, last: int) -> pd.DataFrame:
+    """Median over seeds, per mode, of each contest indicator over months ``first``..``last`` (rows: modes)."""
+    cols = [c for c, _, _ in CONTEST if c in t.columns]
+    return _per_run(t, first, last, cols).groupby("governance_mode")[cols].median()
+
+
+def winners(table: pd.DataFrame) -> dict[str, str]:
+    """The best mode per contest indicator of a :func:`contest_table` (lowest cost and gap, highest of the rest)."""
+    return {c: str(table[c].idxmax() if better else table[c].idxmin()) for c, _, better in CONTEST if c in table.columns}
+
+
+def losers(table: pd.DataFrame) -> dict[str, str]:
+    """The worst mode per contest indicator of a :func:`contest_table`."""
+    return {c: str(table[c].idxmin() if better else table[c].idxmax()) for c, _, better in CONTEST if c in table.columns}
+
+
+def analyse_who_wins_what(tables: Tables, designs: Designs, criteria: Mapping[str, Any]) -> Judgement:
+    """Model 3: over 20 years, what each of hierarchy, npm and npg wins (is best on) and at what price (is worst on).
+
+    Medians over seeds of each run's mean over the last ``late_months`` (and over months 1-12 for the
+    early view). The cost conditions (experiments/who_wins_cost.toml, if present) say where npm is
+    cheaper per unit of service than npg.
+    """
+    t = tables["who_wins_what"]
+    horizon = int(t["step"].max())
+    late_months = int(criteria["late_months"])
+    late = contest_table(t, horizon - late_months + 1, horizon)
+    early = contest_table(t, 1, 12)
+    labels = {c: label for c, label, _ in CONTEST}
+    won, lost, won_early = winners(late), losers(late), winners(early)
+    modes = [m for m in ("hierarchy", "npm", "npg") if m in late.index]
+    wins = {m: [labels[c] for c, w in won.items() if w == m] for m in modes}
+    prices = {m: [labels[c] for c, w in lost.items() if w == m] for m in modes}
+    early_wins = {m: [labels[c] for c, w in won_early.items() if w == m] for m in modes}
+    runs = _per_run(t, horizon - late_months + 1, horizon, ["cost_per_service"])
+    cost = {m: runs.loc[runs["governance_mode"] == m, "cost_per_service"].to_numpy(float) for m in modes}
+    ranked = sorted(modes, key=lambda m: float(np.median(cost[m])))
+    n: dict[str, Any] = {"late": {m: late.loc[m].to_dict() for m in modes}, "early": {m: early.loc[m].to_dict() for m in modes},
+                         "wins": wins, "prices": prices, "early_wins": early_wins, "years": horizon / 12}
+    npm_wins = bool(wins.get("npm") or early_wins.get("npm"))
+    npg_seed = all(won.get(c) == "npg" for c in ("synergy", "trust_municipality", "democratic_voice") if c in won)
+    checks = [
+        Criterion("npm_wins_something",
+                  "npm wins something: it is best on at least one indicator in year 1 or in the last two years "
+                  f"(year 1: {', '.join(early_wins.get('npm', [])) or 'nothing'}; last two years: {', '.join(wins.get('npm', [])) or 'nothing'})",
+                  npm_wins),
+        Criterion("npg_wins_relational",
+                  "npg is best on synergy, trust and democratic voice in the last two years (the seed's case for partnership)", npg_seed),
+        Criterion("cost_winner_clear",
+                  f"the cheapest mode per unit of service ({ranked[0]}, median {num(float(np.median(cost[ranked[0]])))}) is clearly "
+                  f"cheaper than the next ({ranked[1]}, {num(float(np.median(cost[ranked[1]])))})",
+                  clearly_greater(cost[ranked[1]], cost[ranked[0]])),
+    ]
+    pair = {c: (early.loc["npm", c], early.loc["npg", c], late.loc["npm", c], late.loc["npg", c])
+            for c, _, _ in CONTEST if c in late.columns} if {"npm", "npg"} <= set(modes) else {}
+    better = {c: b for c, _, b in CONTEST}
+
+    def beats(x: float, y: float, c: str) -> bool:
+        return x > y if better[c] else x < y
+
+    npm_over_npg = {"year 1": [labels[c] for c, v in pair.items() if beats(v[0], v[1], c)],
+                    "end": [labels[c] for c, v in pair.items() if beats(v[2], v[3], c)]}
+    n["npm_better_than_npg"] = npm_over_npg
+    spread = _per_run(t, horizon - late_months + 1, horizon, ["service_output"]).groupby("governance_mode")["service_output"]
+    n["service_output_spread_over_seeds"] = (spread.std(ddof=1) / spread.mean()).to_dict()
+    findings = [f"npm against npg alone: npm is better in year 1 on {', '.join(npm_over_npg['year 1']) or 'nothing'}, and at the "
+                f"end on {', '.join(npm_over_npg['end']) or 'nothing'}."] if pair else []
+    cv = {m: v for m, v in n["service_output_spread_over_seeds"].items() if np.isfinite(v)}
+    steadiest = min(cv, key=cv.get) if cv else None
+    if steadiest is not None:
+            findings.append(f"Predictability: the spread of measured service output between seeds (coefficient of variation, last two "
+                        f"years) is smallest under {steadiest} (" + ", ".join(f"{m} {100 * v:.1f} %" for m, v in cv.items()) + ").")
+    cond = tables.get("who_wins_cost")
+    if cond is not None:
+        found, table = npm_cost_conditions(cond)
+        n["npm_cheaper_where"] = found
+        findings.append(("Cost sweep (experiments/who_wins_cost.toml): npm is cheaper per unit of service than npg only at "
+                         + "; ".join(found) + ".") if found else
+                        "npm is not cheaper per unit of service than npg at any point of the cost sweep "
+                        "(experiments/who_wins_cost.toml) within the declared ranges.")
+    else:
+        table = None
+
+    def phrase(m: str) -> str:
+        w = ", ".join(wins[m]) or "nothing in the last two years"
+        e = [x for x in early_wins[m] if x not in wins[m]]
+        p = ", ".join(prices[m]) or "nothing"
+        return f"{m} is best on {w}" + (f" (and in year 1 on {', '.join(e)})" if e else "") + f", worst on {p}"
+
+    headline = f"Over {horizon / 12:.0f} years (medians over seeds, last two years): " + "; ".join(phrase(m) for m in modes) + "."
+    out_tables = {"who_wins_what_late": late.reset_index(), "who_wins_what_year1": early.reset_index(),
+                  "who_wins_what_timeseries": summarise(t, ["governance_mode", "step"], [c for c in ("cost_per_service", "service_output",
+                                                        "steering_in_force", "volunteering_rate") if c in t.columns])}
+    if table is not None:
+        out_tables["who_wins_cost"] = table
+    return Judgement(headline=headline, criteria=checks, numbers=n, tables=out_tables, findings=findings,
+                     essential=("npm_wins_something",))
+
+
+def npm_cost_conditions(t: pd.DataFrame, late_months: int = 24) -> tuple[list[str], pd.DataFrame]:
+    """Where in the cost sweep npm's median cost per unit of service (over seeds) is below npg's, in year 1 or at the end.
+
+    Returns the conditions as phrases and the table of medians (one row per point of the other varied
+    parameters and window: "year 1" is months 1-12, "end" the last ``late_months`` months).
+    """
+    levers = [c for c in t.columns if c not in ("run_id", "replicate", "seed", "step", "governance_mode", "cost_per_service",
+                                                 "service_output", "volunteering_rate", "steering_in_force")]
+    horizon = int(t["step"].max())
+    frames = []
+    for window, (first, last) in (("year 1", (1, 12)), ("end", (horizon - late_months + 1, horizon))):
+        w = t[(t["step"] >= first) & (t["step"] <= last)]
+        per_run = w.groupby([*levers, "governance_mode", "seed"])["cost_per_service"].mean().reset_index()
+        med = per_run.groupby([*levers, "governance_mode"])["cost_per_service"].median().unstack("governance_mode").reset_index()
+        frames.append(med.assign(window=window))
+    med = pd.concat(frames, ignore_index=True)
+    med["npm_minus_npg"] = med["npm"] - med["npg"]
+    found = [f"{row['window']}: " + ", ".join(f"{k} = {row[k]:g}" for k in levers) + f" (npm {num(row['npm'])} vs npg {num(row['npg'])})"
+             for _, row in med[med["npm_minus_npg"] < 0].iterrows()]
+    return found, med
+
+
+def analyse_control_spiral(tables: Tables, designs: Designs, criteria: Mapping[str, Any]) -> Judgement:
+    """Model 3: where a municipality drifts into over-steering by itself (the map), and what lets it out.
+
+    A cell spirals when the mean over seeds of steering in force at the end exceeds the lever (the
+    starting steering) by at least ``drift_at_least``.
+    """
+    drift = float(criteria["drift_at_least"])
+    t = tables["control_spiral"]
+    cols = ["steering_in_force", "volunteering_rate"]
+    grid = t.groupby(["linear_thinking", "quick_results_pressure", "steering_intensity"])[cols].mean().reset_index()
+    grid["spirals"] = grid["steering_in_force"] - grid["steering_intensity"] >= drift
+    linear, learning = grid[grid["linear_thinking"].astype(bool)], grid[~grid["linear_thinking"].astype(bool)]
+    n: dict[str, Any] = {"cells_linear": len(linear), "spiralling_linear": int(linear["spirals"].sum()),
+                         "spiralling_learning": int(learning["spirals"].sum())}
+    spiral_cells = linear[linear["spirals"]]
+    n["spiralling_cells"] = [(float(r.quick_results_pressure), float(r.steering_intensity)) for r in spiral_cells.itertuples()]
+    checks = [
+        Criterion("spiral_exists", f"under linear thinking some cells spiral: steering ends at least {drift:g} above the lever by "
+                                   f"itself ({n['spiralling_linear']} of {n['cells_linear']} cells)", n["spiralling_linear"] > 0),
+        Criterion("spiral_depends_on_levers", "whether it spirals depends on the levers and the start: some cells under linear "
+                                              "thinking do not", n["spiralling_linear"] < n["cells_linear"]),
+        Criterion("feedback_lets_out", f"feedback learning lets it out: no cell spirals without linear thinking "
+                                       f"({n['spiralling_learning']} do)", n["spiralling_learning"] == 0),
+    ]
+    if len(spiral_cells):
+        paired = learning.set_index(["quick_results_pressure", "steering_intensity"])["volunteering_rate"]
+        lost = [float(paired.loc[(r.quick_results_pressure, r.steering_intensity)] - r.volunteering_rate) for r in spiral_cells.itertuples()]
+        n["volunteering_lost_in_spiral"] = float(np.mean(lost))
+        checks.append(Criterion("spiral_costs_volunteers",
+                                f"where it spirals, volunteering ends lower than with feedback learning (by {100 * np.mean(lost):.1f} "
+                                "points on average)", bool(min(lost) > 0)))
+    out_tables = {"control_spiral_map": grid}
+    sub = tables.get("control_spiral_substitution")
+    if sub is not None:
+        g2 = sub.groupby(["volunteer_substitution", "quick_results_pressure"])[cols].mean().reset_index()
+        lever = float(designs["control_spiral_substitution"].base.steering_intensity) if "control_spiral_substitution" in designs else 0.5
+        g2["spirals"] = g2["steering_in_force"] - lever >= drift
+        lowest = float(g2["volunteer_substitution"].min())
+        n["spiralling_at_lowest_substitution"] = int(g2.loc[np.isclose(g2["volunteer_substitution"], lowest), "spirals"].sum())
+        n["substitution_spiral_cells"] = [(float(r.volunteer_substitution), float(r.quick_results_pressure))
+                                          for r in g2[g2["spirals"]].itertuples()]
+        checks.append(Criterion("low_substitution_lets_out", f"without substitution (volunteer_substitution = {lowest:g}) no cell "
+                                                             f"spirals ({n['spiralling_at_lowest_substitution']} do)",
+                                n["spiralling_at_lowest_substitution"] == 0))
+        out_tables["control_spiral_substitution_map"] = g2
+    where = ", ".join(f"q {q:g} from steering {s:g}" for q, s in n["spiralling_cells"]) or "nowhere"
+    headline = (f"Under linear thinking {n['spiralling_linear']} of {n['cells_linear']} cells spiral ({where}); with feedback "
+                f"learning {n['spiralling_learning']}.")
+    return Judgement(headline=headline, criteria=checks, numbers=n, tables=out_tables, essential=("spiral_exists",))

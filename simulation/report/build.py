@@ -40,7 +40,7 @@ from simulation.experiment.sensitivity import (
 )
 from simulation.experiment.sweeps import Design, load_experiment, prepare_output, replicate_seeds, run_sweep
 from simulation.report.markdown import write_markdown
-from simulation.report.patterns import EXPERIMENTS, PATTERNS, SECONDARY, Verdict, judge_all
+from simulation.report.patterns import CONTESTS, EXPERIMENTS, PATTERNS, SECONDARY, Verdict, judge_all
 from simulation.report.probing import (
     PROBE_SIZES,
     ProbeResults,
@@ -271,7 +271,7 @@ def label_verdicts(verdicts: list[Verdict], probes: ProbeResults | None) -> None
 def judge_and_draw(out_dir: Path, tables: Mapping[str, pd.DataFrame], designs: Mapping[str, Design]) -> tuple[list[Verdict], list[str]]:
     """Judge every pattern, write its tables and draw its figure; return the verdicts and the files written."""
     written = []
-    verdicts = judge_all(tables, designs, PATTERNS + SECONDARY)
+    verdicts = judge_all(tables, designs, PATTERNS + SECONDARY + CONTESTS)
     for v in verdicts:
         for name, frame in v.judgement.tables.items():
             frame.to_csv(out_dir / "tables" / f"{name}.csv", index=False, float_format="%.6g")

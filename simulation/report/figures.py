@@ -15,7 +15,7 @@ import pandas as pd
 
 from simulation.core.indicators import label as indicator_label
 from simulation.experiment.sensitivity_figures import pyplot, save_figure
-from simulation.report.analyses import CPS_2006, EU_SILC_2015, Judgement, smooth
+from simulation.report.analyses import CONTEST, CPS_2006, EU_SILC_2015, Judgement, smooth
 
 
 def _panel(name: str) -> tuple[str, str]:
@@ -255,3 +255,57 @@ def figure_vulnerable_gap(v: Judgement, path: Path) -> Path:
     ax.legend(frameon=False, fontsize=8)
     ax.grid(alpha=0.3, axis="y")
     return save_figure(fig, path, "S2: volunteering of all and of vulnerable citizens under pressure for quick results\n(npg, years 9-10)")
+
+
+def figure_who_wins_what(v: Judgement, path: Path) -> Path:
+    """Model 3: the contest's seven indicators per mode (medians over seeds; bars: last two years, dots: year 1), and cost over time."""
+    plt = pyplot()
+    late, early = v.tables["who_wins_what_late"].set_index("governance_mode"), v.tables["who_wins_what_year1"].set_index("governance_mode")
+    ts = v.tables["who_wins_what_timeseries"]
+    modes = [m for m in ("hierarchy", "npm", "npg") if m in late.index]
+    fig, axes = plt.subplots(2, 4, figsize=(13, 6.5))
+    for ax, (col, label, better) in zip(axes.flat, CONTEST, strict=False):
+        x = np.arange(len(modes))
+        ax.bar(x, [late.loc[m, col] for m in modes], color=[COLOURS[m] for m in modes], width=0.6)
+        ax.plot(x, [early.loc[m, col] for m in modes], "o", color="black", markersize=5, label="year 1")
+        ax.set_xticks(x, [m for m in modes])
+        ax.set_title(f"{label}\n({'higher' if better else 'lower'} is better)", fontsize=9)
+        ax.grid(alpha=0.3, axis="y")
+    axes.flat[0].legend(frameon=False, fontsize=8)
+    ax = axes.flat[7]
+    for m in modes:
+        sub = ts[ts["governance_mode"] == m]
+        ax.plot(sub["step"] / 12, smooth(sub["cost_per_service"], 12), color=COLOURS[m], label=MODE_NAMES[m])
+    ax.set_title("cost per unit of service over time", fontsize=9)
+    ax.set_xlabel("years")
+    ax.legend(frameon=False, fontsize=8)
+    ax.grid(alpha=0.3)
+    return save_figure(fig, path, "Who wins what: medians over seeds (bars: the last two years; dots: year 1)")
+
+
+def figure_control_spiral(v: Judgement, path: Path) -> Path:
+    """Model 3: final steering in force over two levers (colour), with the final volunteering rate written in each cell."""
+    plt = pyplot()
+    grid = v.tables["control_spiral_map"]
+    sub = v.tables.get("control_spiral_substitution_map")
+    maps = [(grid[grid["linear_thinking"].astype(bool)], "steering_intensity", "starting steering (the lever)", "linear thinking"),
+            (grid[~grid["linear_thinking"].astype(bool)], "steering_intensity", "starting steering (the lever)", "feedback learning")]
+    if sub is not None:
+        maps.append((sub, "volunteer_substitution", "volunteer substitution", "linear thinking, starting steering 0.5"))
+    fig, axes = plt.subplots(1, len(maps), figsize=(4.6 * len(maps), 4.4), squeeze=False)
+    image = None
+    for ax, (frame, ycol, ylabel, title) in zip(axes[0], maps, strict=True):
+        steer = frame.pivot_table(index=ycol, columns="quick_results_pressure", values="steering_in_force")
+        vol = frame.pivot_table(index=ycol, columns="quick_results_pressure", values="volunteering_rate")
+        image = ax.imshow(steer.to_numpy(float), origin="lower", cmap="Reds", vmin=0.0, vmax=1.0, aspect="auto")
+        for i in range(steer.shape[0]):
+            for j in range(steer.shape[1]):
+                ax.text(j, i, f"{steer.iat[i, j]:.2f}\n{100 * vol.iat[i, j]:.0f} %", ha="center", va="center", fontsize=7,
+                        color="white" if steer.iat[i, j] > 0.6 else "black")
+        ax.set_xticks(range(steer.shape[1]), [f"{q:g}" for q in steer.columns])
+        ax.set_yticks(range(steer.shape[0]), [f"{s:g}" for s in steer.index])
+        ax.set_xlabel("pressure for quick results")
+        ax.set_ylabel(ylabel)
+        ax.set_title(title, fontsize=10)
+    fig.colorbar(image, ax=axes[0, -1], shrink=0.9, label="steering in force, year 20")
+    return save_figure(fig, path, "The control spiral: steering in force after 20 years (colour; top number) and volunteering (bottom)")

@@ -18,7 +18,7 @@ from simulation.experiment.probes import KNOCKOUTS, QUICK
 from simulation.experiment.sensitivity_figures import outcome_label
 from simulation.experiment.sweeps import Design
 from simulation.report.analyses import NOT, PARTLY, REPRODUCED
-from simulation.report.patterns import Verdict
+from simulation.report.patterns import FINDING, Verdict
 from simulation.report.probing import (
     ASSUMED_LABEL,
     ProbeResults,
@@ -210,7 +210,8 @@ def render_markdown(verdicts: Sequence[Verdict], designs: Mapping[str, Design], 
         "meta": {**meta, "runs_text": f"{meta['runs']:,}", "minutes": f"{meta['wall_time_seconds'] / 60:.1f}",
                  "workers_text": f"{workers} worker process{'es' if workers != 1 else ''}"},
         "verdicts": [verdict_context(v, designs) for v in primary],
-        "secondary": [verdict_context(v, designs) for v in verdicts if v.pattern.secondary],
+        "secondary": [verdict_context(v, designs) for v in verdicts if v.pattern.secondary and v.pattern.origin != FINDING],
+        "contests": [verdict_context(v, designs) for v in verdicts if v.pattern.origin == FINDING],
         "origins": origins_context(primary, probes) if probes is not None else [],
         "robust": robustness_context(probes) if probes is not None else None,
         "sens": sensitivity_context(sens, sens_spec) if sens is not None and sens_spec is not None else None,

@@ -26,6 +26,9 @@ from simulation.report import analyses as a
 from simulation.report import figures as f
 from simulation.report.analyses import Judgement
 
+#: The origin of a record that is not a pattern to reproduce but a question the model answers (model 3's contest).
+FINDING = "finding"
+
 
 @dataclasses.dataclass(frozen=True)
 class Pattern:
@@ -49,7 +52,9 @@ class Pattern:
 
     @property
     def label(self) -> str:
-        """Its number as the report prints it ("3", or "S1" for a secondary pattern)."""
+        """Its number as the report prints it ("3", "S1" for a secondary pattern, "M1" for a finding of model 3's contest)."""
+        if self.origin == FINDING:
+            return f"M{self.number}"
         return f"S{self.number}" if self.secondary else str(self.number)
 
     def judge(self, tables: Mapping[str, pd.DataFrame], designs: Mapping[str, Design]) -> Judgement:
@@ -165,11 +170,41 @@ SECONDARY: tuple[Pattern, ...] = (
     ),
 )
 
-#: Patterns by key (the seven and the secondary ones).
-PATTERN_BY_KEY: dict[str, Pattern] = {p.key: p for p in PATTERNS + SECONDARY}
+#: Model 3's contest (issue 11): questions the model answers, not patterns it must reproduce. Their criteria check the
+#: issue's claims (npm has something to win; the spiral depends on the levers and has a way out), fixed before the runs.
+CONTESTS: tuple[Pattern, ...] = (
+    Pattern(
+        key="who_wins_what", number=1, title="Who wins what: hierarchy, npm and npg over 20 years", secondary=True, origin=FINDING,
+        claim="Each mode wins something and pays for it: contracting (npm) for its cost per unit of measured service and early, "
+              "predictable output; partnership (npg) for synergy, trust and democratic voice; hierarchy for stability.",
+        source="the seed, section 4 (the supplier and partner columns); issue 11 (a fair contest)",
+        experiments=("who_wins_what", "who_wins_cost"),
+        criteria={"late_months": 24},
+        analyse=a.analyse_who_wins_what, figure=f.figure_who_wins_what,
+        caption="Look at which bar is best in each panel (the title says whether higher or lower is better): the bars are the last "
+                "two of 20 years, the dots year 1. The last panel shows cost per unit of service over the years.",
+    ),
+    Pattern(
+        key="control_spiral", number=2, title="The control spiral: over-steering by the municipality's own hand",
+        secondary=True, origin=FINDING,
+        claim="A municipality under pressure for quick results that does not feed experience back answers shortfalls of measured "
+              "service with more control; where measured output depends on volunteers it crowds out, it drifts into over-steering "
+              "by itself. Feedback learning (sense-making) and lower substitution let it out.",
+        source="the seed, section 8 (over-steering, linear thinking, pressure for quick results); issue 11",
+        experiments=("control_spiral", "control_spiral_substitution"),
+        criteria={"drift_at_least": 0.2},
+        analyse=a.analyse_control_spiral, figure=f.figure_control_spiral,
+        caption="Dark cells spiralled: steering in force after 20 years (top number), far above where the lever started it (rows); "
+                "the bottom number is the volunteering rate. Left: linear thinking; middle: the same cells with feedback learning; "
+                "right: linear thinking from steering 0.5, by volunteer substitution.",
+    ),
+)
+
+#: Patterns by key (the seven, the secondary ones and model 3's contest).
+PATTERN_BY_KEY: dict[str, Pattern] = {p.key: p for p in PATTERNS + SECONDARY + CONTESTS}
 
 #: The experiment files the report runs, in report order (each once).
-EXPERIMENTS: tuple[str, ...] = tuple(dict.fromkeys(name for p in PATTERNS + SECONDARY for name in p.experiments))
+EXPERIMENTS: tuple[str, ...] = tuple(dict.fromkeys(name for p in PATTERNS + SECONDARY + CONTESTS for name in p.experiments))
 
 
 @dataclasses.dataclass
