@@ -206,6 +206,10 @@ def test_worksheet_4_mechanisms_named_in_the_key(runs):
     assert threat["no sense-making"] > np.median(teaching.per_seed(base, "staff_threat", teaching.YEAR_10))
     assert np.median(teaching.per_seed(runs["4"]["staff threat"], "staff_control", teaching.YEAR_10)) > \
         np.median(teaching.per_seed(base, "staff_control", teaching.YEAR_10))          # threatened staff steer harder
+    for key in ("no sense-making", "egoism"):                                       # collaboration quality falls
+        assert above(failure(runs, key, "collaboration_quality")) <= 2, key
+    synergy = np.median(teaching.per_seed(base, "synergy", teaching.YEAR_10))
+    assert np.median(failure(runs, "linear thinking", "synergy")) < -0.5 * synergy   # linear thinking alone: over half of it
 
 
 def test_worksheets_name_the_failure_modes_levers():
@@ -285,10 +289,10 @@ GLOSSARY_TERMS = {
     "da": ("sammenbindende social kapital", "brobyggende social kapital", "E-I-indeks", "synergi", "facilitering", "fortrængning",
            "styringsintensitet", "overstyring", "NPM", "NPG", "hierarki", "tillid til kommunen", "demokratisk talerør",
            "meningsskabelse", "lineær tænkning", "organisatorisk egoisme", "oplevede trussel", "pres for hurtige resultater",
-           "inkluderende opsøgning", "konkurrence om kontrakter", "civilsamfundets resultat", "målt serviceydelse",
+           "inkluderende opsøgning", "konkurrence om kontrakter", "civilsamfundets bidrag", "målte serviceydelser",
            "komplementaritet", "tilfældighedstal", "scenarie", "kontrolspiral", "styring i kraft",
            "frivillige som erstatning for ansatte", "udsat borger", "hysterese", "at blive spurgt", "båndstyrke", "orientering",
-           "autonomi", "styringsgreb", "skru ned"),
+           "selvstændighed", "styringsgreb", "skru ned"),
 }
 
 
@@ -298,6 +302,23 @@ def test_glossaries_define_every_term():
         text = " ".join(defined)
         missing = [t for t in terms if t.lower() not in text]
         assert not missing, f"{lang} glossary lacks {missing}"
+
+
+def glossary_terms(lang: str) -> list[str]:
+    """The glossary's defined terms (its bold phrases), lower case, hyphens as spaces."""
+    return [t.lower().replace("-", " ") for t in re.findall(r"\*\*([^*]+)\*\*", read(KIT / lang / "glossary.md"))]
+
+
+def test_glossaries_define_every_lever_and_indicator_the_page_shows():
+    from simulation.core.indicators import INDICATOR_BY_NAME, PUBLIC_INDICATORS
+    from simulation.core.parameters import LEVERS
+    from simulation.viz.settings import label
+
+    for lang in LANGS:
+        terms = glossary_terms(lang)
+        shown = [label(name, lang) for name in LEVERS] + [INDICATOR_BY_NAME[n].label(lang, unit=False) for n in PUBLIC_INDICATORS]
+        missing = [s for s in shown if not any(s.split(" (")[0].lower().replace("-", " ") in t for t in terms)]
+        assert not missing, f"{lang} glossary does not define what the page shows: {missing}"
 
 
 def test_every_indicator_the_key_quotes_is_in_the_glossaries():
