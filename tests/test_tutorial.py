@@ -1,12 +1,14 @@
 """The notebook tutorial (docs/teaching/tutorial.ipynb) runs from top to bottom, each cell in a few seconds.
 
-It is executed in a fresh kernel of this Python (jupyter_client starts ``python -m ipykernel_launcher``
-with the running interpreter), so on a fresh machine it runs in the project's .venv that
-``bash scripts/test`` creates. The same check from the command line: ``pytest --nbmake docs/teaching/tutorial.ipynb``.
+It is executed in a fresh kernel of exactly this Python (a kernel spec written for the test names
+``sys.executable``, so neither a user's own ``python3`` kernel nor the PATH can send it elsewhere): on
+a fresh machine, the project's .venv that ``bash scripts/test`` creates. The same check from the command line: ``pytest --nbmake docs/teaching/tutorial.ipynb``.
 """
 
 from __future__ import annotations
 
+import json
+import sys
 import time
 from pathlib import Path
 
@@ -19,10 +21,15 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "docs" / "teaching" / "tutorial
 CELL_SECONDS = 15   # "a few seconds" each on a loaded 2-core machine
 
 
-def test_tutorial_runs_and_each_cell_is_quick(tmp_path):
+def test_tutorial_runs_and_each_cell_is_quick(tmp_path, monkeypatch):
     nb = nbformat.read(NOTEBOOK, as_version=4)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), "commit the tutorial without outputs"
-    client = nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
+    spec = tmp_path / "jupyter" / "kernels" / "samskabelse-test"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                                                  "display_name": "this Python", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))     # searched before the user's and the system's kernels
+    client = nbclient.NotebookClient(nb, timeout=120, kernel_name="samskabelse-test", resources={"metadata": {"path": str(tmp_path)}})
     slow = []
     with client.setup_kernel():
         for index, cell in enumerate(nb.cells):
