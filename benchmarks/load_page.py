@@ -135,79 +135,89 @@ async def run(args) -> dict:
                 await asyncio.sleep(0.3)
         await asyncio.sleep(2)
         figures["rss_before_mb"] = round(rss_mb(server.pid), 1)
-        peak = figures["rss_before_mb"]
+        figures_of_waves = {0: figures}
 
-        async with async_playwright() as p:
-            browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            # 1. load: every page at once
-            t0 = time.monotonic()
-            opened = await asyncio.gather(*(open_session(browser, url, args.paint, args.timeout) for _ in range(args.sessions)))
-            loads = [o[2] for o in opened]
-            pages = [o[1] for o in opened]
-            figures["load_s"] = {"median": round(statistics.median(loads), 2), "max": round(max(loads), 2),
-                                 "all_open_after": round(time.monotonic() - t0, 2)}
-            print(f"load    {args.sessions} pages: median {figures['load_s']['median']} s, slowest {figures['load_s']['max']} s")
-            peak = max(peak, rss_mb(server.pid))
+        for wave in range(1, args.waves + 1):
+            if args.waves > 1:
+                print(f"--- class {wave} of {args.waves}")
+            figures = figures_of_waves.setdefault(wave, dict(figures_of_waves[0]))
+            peak = rss_mb(server.pid)
+            async with async_playwright() as p:
+                browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+                # 1. load: every page at once
+                t0 = time.monotonic()
+                cpu0 = cpu_seconds(server.pid)
+                opened = await asyncio.gather(*(open_session(browser, url, args.paint, args.timeout) for _ in range(args.sessions)))
+                loads = [o[2] for o in opened]
+                pages = [o[1] for o in opened]
+                figures["load_s"] = {"median": round(statistics.median(loads), 2), "max": round(max(loads), 2),
+                                     "all_open_after": round(time.monotonic() - t0, 2),
+                                     "server_cpu_s_per_page": round((cpu_seconds(server.pid) - cpu0) / args.sessions, 2)}
+                print(f"load    {args.sessions} pages: median {figures['load_s']['median']} s, slowest {figures['load_s']['max']} s; "
+                      f"server CPU {figures['load_s']['server_cpu_s_per_page']} s per page")
+                peak = max(peak, rss_mb(server.pid))
 
-            # 2. play: everyone presses ▶
-            await asyncio.gather(*(press(pg, "▶ Play") for pg in pages))
-            await asyncio.sleep(1.0)
-            start = await asyncio.gather(*(pg.evaluate(MONTH_JS) for pg in pages))
-            t_start = time.monotonic()
-            cpu_start = cpu_seconds(server.pid)
-            samples = []
-            while time.monotonic() - t_start < args.play:
-                await asyncio.sleep(min(5.0, args.play))
-                samples.append(rss_mb(server.pid))
-            end = await asyncio.gather(*(pg.evaluate(MONTH_JS) for pg in pages))
-            elapsed = time.monotonic() - t_start
-            server_cpu = (cpu_seconds(server.pid) - cpu_start) / elapsed
-            rates = [(e - s) / elapsed for s, e in zip(start, end, strict=True)]
-            peak = max(peak, *samples)
-            figures["months_per_s"] = {"min": round(min(rates), 2), "median": round(statistics.median(rates), 2),
-                                       "max": round(max(rates), 2), "seconds": round(elapsed, 1),
-                                       "server_cpu_share_of_one_core": round(server_cpu, 2),
-                                       "server_ms_per_month": round(1000 * server_cpu / max(1e-9, sum(rates)), 1)}
-            print(f"play    months/s per session: min {min(rates):.2f}, median {statistics.median(rates):.2f}, "
-                  f"max {max(rates):.2f} (over {elapsed:.0f} s; the page's default speed is 4); server busy "
-                  f"{100 * server_cpu:.0f} % of one core, {figures['months_per_s']['server_ms_per_month']} ms per month")
+                # 2. play: everyone presses ▶
+                await asyncio.gather(*(press(pg, "▶ Play") for pg in pages))
+                await asyncio.sleep(1.0)
+                start = await asyncio.gather(*(pg.evaluate(MONTH_JS) for pg in pages))
+                t_start = time.monotonic()
+                cpu_start = cpu_seconds(server.pid)
+                samples = []
+                while time.monotonic() - t_start < args.play:
+                    await asyncio.sleep(min(5.0, args.play))
+                    samples.append(rss_mb(server.pid))
+                end = await asyncio.gather(*(pg.evaluate(MONTH_JS) for pg in pages))
+                elapsed = time.monotonic() - t_start
+                server_cpu = (cpu_seconds(server.pid) - cpu_start) / elapsed
+                rates = [(e - s) / elapsed for s, e in zip(start, end, strict=True)]
+                peak = max(peak, *samples)
+                figures["months_per_s"] = {"min": round(min(rates), 2), "median": round(statistics.median(rates), 2),
+                                           "max": round(max(rates), 2), "seconds": round(elapsed, 1),
+                                           "server_cpu_share_of_one_core": round(server_cpu, 2),
+                                           "server_ms_per_month": round(1000 * server_cpu / max(1e-9, sum(rates)), 1)}
+                print(f"play    months/s per session: min {min(rates):.2f}, median {statistics.median(rates):.2f}, "
+                      f"max {max(rates):.2f} (over {elapsed:.0f} s; the page's default speed is 4); server busy "
+                      f"{100 * server_cpu:.0f} % of one core, {figures['months_per_s']['server_ms_per_month']} ms per month")
 
-            # 3. step: half keep playing, the other half pause and press Step
-            steppers = pages[1::2] or pages
-            await asyncio.gather(*(press(pg, "❚❚ Pause") for pg in steppers))
-            await asyncio.sleep(1.0)
+                # 3. step: half keep playing, the other half pause and press Step
+                steppers = pages[1::2] or pages
+                await asyncio.gather(*(press(pg, "❚❚ Pause") for pg in steppers))
+                await asyncio.sleep(1.0)
 
-            async def steps(pg) -> list[float]:
-                out = []
-                for _ in range(args.steps):
-                    out.append(await pg.evaluate(STEP_JS))
-                    await asyncio.sleep(0.2)
-                return out
+                async def steps(pg) -> list[float]:
+                    out = []
+                    for _ in range(args.steps):
+                        out.append(await pg.evaluate(STEP_JS))
+                        await asyncio.sleep(0.2)
+                    return out
 
-            latencies = [x for batch in await asyncio.gather(*(steps(pg) for pg in steppers)) for x in batch]
-            peak = max(peak, rss_mb(server.pid))
-            answered = [x for x in latencies if x >= 0]
-            figures["step_ms"] = {"p50": round(percentile(answered, 0.5)), "p90": round(percentile(answered, 0.9)),
-                                  "max": round(max(answered)) if answered else None, "clicks": len(latencies),
-                                  "unanswered": len(latencies) - len(answered),
-                                  "while_playing": len(pages) - len(steppers) if len(pages) > 1 else 0}
-            print(f"step    {len(latencies)} clicks from {len(steppers)} sessions while {figures['step_ms']['while_playing']} play: "
-                  f"p50 {figures['step_ms']['p50']} ms, p90 {figures['step_ms']['p90']} ms, max {figures['step_ms']['max']} ms")
-            await asyncio.gather(*(o[0].close() for o in opened))
-            await browser.close()
+                latencies = [x for batch in await asyncio.gather(*(steps(pg) for pg in steppers)) for x in batch]
+                peak = max(peak, rss_mb(server.pid))
+                answered = [x for x in latencies if x >= 0]
+                figures["step_ms"] = {"p50": round(percentile(answered, 0.5)), "p90": round(percentile(answered, 0.9)),
+                                      "max": round(max(answered)) if answered else None, "clicks": len(latencies),
+                                      "unanswered": len(latencies) - len(answered),
+                                      "while_playing": len(pages) - len(steppers) if len(pages) > 1 else 0}
+                print(f"step    {len(latencies)} clicks from {len(steppers)} sessions while {figures['step_ms']['while_playing']} play: "
+                      f"p50 {figures['step_ms']['p50']} ms, p90 {figures['step_ms']['p90']} ms, max {figures['step_ms']['max']} ms")
+                await asyncio.gather(*(o[0].close() for o in opened))
+                await browser.close()
 
-        # 4. memory after everyone left
-        figures["rss_peak_mb"] = round(peak, 1)
-        figures["rss_closed_mb"] = round(rss_mb(server.pid), 1)
-        from solara.util import parse_timedelta
+            # 4. memory after everyone left
+            figures["rss_peak_mb"] = round(peak, 1)
+            figures["rss_closed_mb"] = round(rss_mb(server.pid), 1)
+            from solara.util import parse_timedelta
 
-        wait = parse_timedelta(env["SOLARA_KERNEL_CULL_TIMEOUT"]) + args.after
-        print(f"memory  before {figures['rss_before_mb']} MB, peak {figures['rss_peak_mb']} MB, just closed "
-              f"{figures['rss_closed_mb']} MB; waiting {wait:.0f} s for the culling ...", flush=True)
-        await asyncio.sleep(wait)
-        figures["rss_after_mb"] = round(rss_mb(server.pid), 1)
-        figures["rss_after_wait_s"] = round(wait)
-        print(f"memory  {wait:.0f} s after the last page closed: {figures['rss_after_mb']} MB")
+            wait = parse_timedelta(env["SOLARA_KERNEL_CULL_TIMEOUT"]) + args.after
+            print(f"memory  before {figures['rss_before_mb']} MB, peak {figures['rss_peak_mb']} MB, just closed "
+                  f"{figures['rss_closed_mb']} MB; waiting {wait:.0f} s for the culling ...", flush=True)
+            await asyncio.sleep(wait)
+            figures["rss_after_mb"] = round(rss_mb(server.pid), 1)
+            figures["rss_after_wait_s"] = round(wait)
+            print(f"memory  {wait:.0f} s after the last page closed: {figures['rss_after_mb']} MB")
+        if args.waves > 1:
+            figures = {**figures_of_waves[0], "classes": [figures_of_waves[w] for w in range(1, args.waves + 1)]}
     finally:
         server.terminate()
         try:
@@ -226,6 +236,7 @@ def main() -> None:
                                                   "simulation.viz.SESSION_KEPT_AFTER_CLOSE)")
     ap.add_argument("--after", type=float, default=20.0, help="seconds waited beyond the culling time before the last RSS")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds a page may take to load")
+    ap.add_argument("--waves", type=int, default=1, help="classes one after the other on the same server (is memory reused?)")
     ap.add_argument("--paint", action="store_true", help="let the clients paint the pictures too")
     ap.add_argument("--json", type=Path, help="write the figures to this file")
     args = ap.parse_args()

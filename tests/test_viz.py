@@ -657,3 +657,17 @@ def test_the_server_frees_a_closed_pages_session_within_minutes():
     env = viz.server_env({})
     assert parse_timedelta(env["SOLARA_KERNEL_CULL_TIMEOUT"]) <= 600
     assert viz.server_env({"SOLARA_KERNEL_CULL_TIMEOUT": "1h"})["SOLARA_KERNEL_CULL_TIMEOUT"] == "1h"  # the user's wins
+
+
+def test_any_other_public_indicator_can_be_plotted(page):
+    from simulation.core.indicators import PUBLIC_INDICATORS
+    from simulation.core.indicators import label as indicator_label
+
+    shown = {s.column for spec in drawing.PLOTS.values() for s in spec.series}
+    others = [n for n in PUBLIC_INDICATORS if n not in shown]
+    assert others  # e.g. the municipal budget's indicators
+    picker = page.find(v.Select, label="Another indicator").widget
+    assert set(picker.items) == {"(none)", *(indicator_label(n, "en", unit=False) for n in others)}
+    picker.v_model = indicator_label(others[0], "en", unit=False)
+    assert state.extra_indicator.value == others[0]
+    assert len(_svgs(page)) == 2 + 2 * (len(drawing.PLOTS) + 1)

@@ -109,6 +109,7 @@ div:has(> b > a[href="https://solara.dev"]) { display: none !important; }
 .samskabelse-legend .sym { display: inline-block; width: 2.2em; font-size: 1.1em; text-align: center; }
 .samskabelse-questions { background: #fff8e6; border-left: 4px solid #E69F00; padding: 6px 12px; margin-top: 8px; }
 .samskabelse-runs { font-size: 14px; }
+.samskabelse-runs .v-btn { text-transform: none; letter-spacing: 0; }
 .samskabelse-runs li { margin: 2px 0; }
 .samskabelse-side .v-card { margin-bottom: 10px; }
 .samskabelse-page .v-card__title { font-size: 17px; line-height: 1.3; word-break: normal; padding-bottom: 6px; }
