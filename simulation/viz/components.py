@@ -723,6 +723,7 @@ def RunInputsCard():
     lo, hi = describe("n_citizens")["range"]
     with solara.Card(t(lang, "run_inputs"), classes=["samskabelse-run-inputs"], margin=0):
         solara.InputText(t(lang, "seed"), value=seed_text.value, on_value=seed_text.set, classes=["samskabelse-seed"])
+        _help(t(lang, "seed_help"))
         _slider_label(t(lang, "citizens", n=citizens.value))
         with solara.Div(classes=["samskabelse-citizens"]):
             solara.SliderInt("", value=citizens.value, min=max(lo, 100), max=min(hi, 1500), step=50, on_value=citizens.set,
