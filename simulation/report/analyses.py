@@ -803,7 +803,19 @@ def analyse_who_wins_what(tables: Tables, designs: Designs, criteria: Mapping[st
     labels = {c: label for c, label, _ in CONTEST}
     won, lost, won_early = winners(late), losers(late), winners(early)
     modes = [m for m in ("hierarchy", "npm", "npg") if m in late.index]
-    wins = {m: [labels[c] for c, w in won.items() if w == m] for m in modes}
+    cols = [c for c, _, _ in CONTEST if c in t.columns]
+    late_runs = _per_run(t, horizon - late_months + 1, horizon, cols)
+    better = {c: b for c, _, b in CONTEST}
+
+    def clear(c: str) -> bool:
+        """The winner on ``c`` is ahead of the runner-up by more than two standard errors over seeds."""
+        order = late[c].sort_values(ascending=not better[c]).index
+        first, second = (late_runs.loc[late_runs["governance_mode"] == m, c].to_numpy(float) for m in order[:2])
+        return clearly_greater(first, second) if better[c] else clearly_greater(-first, -second)
+
+    unclear = [c for c in won if len(modes) > 1 and not clear(c)]
+    win_labels = {c: label + (" (not clearly)" if c in unclear else "") for c, label in labels.items()}
+    wins = {m: [win_labels[c] for c, w in won.items() if w == m] for m in modes}
     prices = {m: [labels[c] for c, w in lost.items() if w == m] for m in modes}
     early_wins = {m: [labels[c] for c, w in won_early.items() if w == m] for m in modes}
     runs = _per_run(t, horizon - late_months + 1, horizon, ["cost_per_service"])
@@ -827,7 +839,6 @@ def analyse_who_wins_what(tables: Tables, designs: Designs, criteria: Mapping[st
     ]
     pair = {c: (early.loc["npm", c], early.loc["npg", c], late.loc["npm", c], late.loc["npg", c])
             for c, _, _ in CONTEST if c in late.columns} if {"npm", "npg"} <= set(modes) else {}
-    better = {c: b for c, _, b in CONTEST}
 
     def beats(x: float, y: float, c: str) -> bool:
         return x > y if better[c] else x < y
@@ -843,7 +854,12 @@ def analyse_who_wins_what(tables: Tables, designs: Designs, criteria: Mapping[st
     steadiest = min(cv, key=cv.get) if cv else None
     if steadiest is not None:
             findings.append(f"Predictability: the spread of measured service output between seeds (coefficient of variation, last two "
-                        f"years) is smallest under {steadiest} (" + ", ".join(f"{m} {100 * v:.1f} %" for m, v in cv.items()) + ").")
+                        f"years) is smallest under {steadiest} (" + ", ".join(f"{m} {100 * v:.1f} %" for m, v in cv.items()) + ")"
+                        + ("; read it with the volunteering rate each mode ends at (" + ", ".join(
+                            f"{m} {pct(float(v))}" for m, v in
+                            _per_run(t, horizon - late_months + 1, horizon, ["volunteering_rate"]).groupby("governance_mode")
+                            ["volunteering_rate"].median().items()) + "): output that rests on staff alone is steady"
+                           if "volunteering_rate" in t.columns else "") + ".")
     cond = tables.get("who_wins_cost")
     if cond is not None:
         found, table = npm_cost_conditions(cond)
@@ -861,7 +877,8 @@ def analyse_who_wins_what(tables: Tables, designs: Designs, criteria: Mapping[st
         p = ", ".join(prices[m]) or "nothing"
         return f"{m} is best on {w}" + (f" (and in year 1 on {', '.join(e)})" if e else "") + f", worst on {p}"
 
-    headline = f"Over {horizon / 12:.0f} years (medians over seeds, last two years): " + "; ".join(phrase(m) for m in modes) + "."
+    n["not_clear"] = unclear
+    headline = f"Over {horizon / 12:.0f} years (medians over seeds, last two years; 'not clearly': within two standard errors of the next): " + "; ".join(phrase(m) for m in modes) + "."
     out_tables = {"who_wins_what_late": late.reset_index(), "who_wins_what_year1": early.reset_index(),
                   "who_wins_what_timeseries": summarise(t, ["governance_mode", "step"], [c for c in ("cost_per_service", "service_output",
                                                         "steering_in_force", "volunteering_rate") if c in t.columns])}
