@@ -250,6 +250,25 @@ def test_worksheet_5_listening_or_less_substitution_stops_it(runs):
     assert teaching.per_seed(runs["5"]["no substitution"], "steering_in_force", 240).max() < 0.75   # far below full control
 
 
+def test_worksheets_and_info_name_the_pages_own_controls():
+    """Every control or scenario a worksheet or the Info tab tells students to use, in italics, is one the page has."""
+    from simulation.core.parameters import LEVERS
+    from simulation.experiment import scenarios
+    from simulation.viz.settings import label
+    from simulation.viz.text import STRINGS
+
+    for lang in LANGS:
+        controls = {label(name, lang).split(" (")[0].lower() for name in LEVERS}
+        controls |= {STRINGS[lang][k].split(" (")[0].lower() for k in ("oversteer", "ease")}
+        controls |= {scenarios.scenario_texts(path, lang)[0].lower() for path in scenarios.available().values()}
+        table = read(KIT / lang / "worksheets.md").split("\n## ")[4]            # worksheet 4: the seven failure modes
+        tries = re.search(r"^## (?:Things to try|Prøv dette)\n(.*?)^## ", read(INFO / f"{lang}.md"), re.M | re.S).group(1)
+        named = [row.split("|")[3] for row in table.splitlines() if re.match(r"\| \d \|", row)] + [tries.replace("\n", " ")]
+        for text in named:
+            for control in re.findall(r"(?<!\*)\*([^*]+)\*(?!\*)", " ".join(text.split())):
+                assert control.lower() in controls, f"{lang}: the page has no control called {control!r}"
+
+
 # --- lesson plans, glossary, the page's explanation, what the model can tell -------------------------
 
 PLAN = re.compile(r"^## (\d+) min", re.M)
