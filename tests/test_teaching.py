@@ -27,6 +27,10 @@ INFO = ROOT / "simulation" / "viz" / "info"
 LANGS = ("en", "da")
 N = len(teaching.SEEDS)
 
+# the module's runs (the whole answer key, about 2-3 minutes on a loaded 2-core machine) are made by
+# the first test that asks for them: give it room beyond the suite's 300 s per test
+pytestmark = pytest.mark.timeout(900)
+
 
 @pytest.fixture(scope="module")
 def runs():
