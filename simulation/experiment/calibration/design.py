@@ -64,8 +64,8 @@ class CalibrationSize:
 
 #: ``default`` regenerates docs/calibration (about 15-25 minutes on 2 cores); ``small`` a quick look; ``tiny`` for tests.
 SIZES: dict[str, CalibrationSize] = {
-    "default": CalibrationSize(n_citizens=1500, points=512, replicates=2, prior_draws=30_000, posterior_draws=2000, temporal_draws=10,
-                               pattern_draws=12),
+    "default": CalibrationSize(n_citizens=1500, points=400, replicates=2, prior_draws=15_000, posterior_draws=2000, temporal_draws=10,
+                               pattern_draws=10),
     "small": CalibrationSize(n_citizens=500, points=128, replicates=2, prior_draws=10_000, posterior_draws=1000, temporal_draws=3,
                              pattern_draws=3),
     "tiny": CalibrationSize(n_citizens=200, points=32, replicates=1, prior_draws=4000, posterior_draws=500, temporal_draws=1),

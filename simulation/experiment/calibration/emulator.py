@@ -1,7 +1,7 @@
 """The emulator: a Gaussian process (scikit-learn) from the calibrated parameters and societal trust to the logit of the share.
 
-Fitted once to the emulator design's runs (:func:`fit_emulator`, hyperparameters by maximum
-likelihood with a fixed seed); stored as its training table and its kernel's hyperparameters
+Fitted once to the emulator design's runs (:func:`fit_emulator`: hyperparameters by maximum
+likelihood on a seeded random subset of at most 400 runs, then the process on all runs); stored as its training table and its kernel's hyperparameters
 (``emulator.json``, plain JSON, never a pickle), and rebuilt exactly from them
 (:func:`load_emulator`: the same kernel with the optimiser off). Inputs are scaled to [0, 1]
 by the design's bounds. Its error for a new run (run-to-run noise plus emulator error) is
@@ -22,6 +22,8 @@ from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
 from simulation.errors import InputError, display
 
+#: Most runs the kernel's hyperparameters are fitted to (maximum likelihood; a random subset of the design's runs).
+HYPERPARAMETER_ROWS = 400
 #: Rows predicted at once (keeps the cross-kernel matrix to a few tens of megabytes).
 CHUNK = 4096
 
@@ -69,7 +71,11 @@ def fit_emulator(training: pd.DataFrame, inputs: list[str], lo: np.ndarray, hi: 
     lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
     X = (training[inputs].to_numpy(float) - lo) / (hi - lo)
     y = training["y"].to_numpy(float)
-    gp = _gp(_kernel(len(inputs)), True, seed).fit(X, y)
+    # hyperparameters by maximum likelihood on a random subset (the cost grows with the cube of the rows), then the
+    # Gaussian process on every run with them fixed
+    subset = np.sort(np.random.default_rng(seed).permutation(len(y))[:HYPERPARAMETER_ROWS])
+    kernel = _gp(_kernel(len(inputs)), True, seed).fit(X[subset], y[subset]).kernel_
+    gp = _gp(kernel, False, seed).fit(X, y)
     run_sd = _cross_validated_sd(gp.kernel_, X, y, seed)
     return Emulator(inputs, lo, hi, gp, run_sd, training.reset_index(drop=True))
 
