@@ -73,11 +73,19 @@ def main() -> None:
         dash.append(t_dash)
         total.append(t_step + t_net + t_dash)
     size = len(view.moving(model)) + plots_svg()
+    columns = svg.record_run(model, 0, "").columns
+    recent = sum(len(svg.panel_moving(spec, svg.panel_frame(spec, [columns], model.parameters.steps), columns, "en",
+                                      lever_changes(model), since_history=True)) for spec in PLOTS.values())
+    from simulation.viz.components import TIES_EVERY_WHEN_PLAYING
+
+    sent = len(view.people(model)) + recent + len(view.ties(model)) / TIES_EVERY_WHEN_PLAYING
 
     print(f"model step         {median_ms(step):7.1f} ms")
     print(f"network SVG        {median_ms(net):7.1f} ms")
     print(f"plots SVG          {median_ms(dash):7.1f} ms")
-    print(f"step + redraw      {median_ms(total):7.1f} ms   ({size / 1000:.0f} kB of SVG a month at month {model.steps})")
+    print(f"step + redraw      {median_ms(total):7.1f} ms   (the whole picture is {size / 1000:.0f} kB of SVG at month "
+          f"{model.steps}; a month of ▶ sends about {sent / 1000:.0f} kB: the months since the last whole year, the ties "
+          f"every {TIES_EVERY_WHEN_PLAYING} months)")
 
     network, plots = drawing.NetworkView(model), drawing.Dashboard(ncols=2)
     png = [timed(lambda: (network.png(model), plots.png(model))) for _ in range(5)]

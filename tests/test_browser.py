@@ -187,7 +187,7 @@ def page(browser, server):
 
 def test_teacher_walkthrough(page):
     # the network view and the plots are drawn (SVG: the browser draws them)
-    assert page.page.locator(".samskabelse-network svg").count() == 2
+    assert page.page.locator(".samskabelse-network svg").count() == 3  # groups, ties, people
     assert page.page.locator(".samskabelse-panel").count() >= 6
     assert page.month() == 0
     body = page.page.inner_text("body")

@@ -345,9 +345,9 @@ def _button(rc, name: str):
 
 def test_page_draws_network_and_plots_as_svg(page):
     pictures = _svgs(page)
-    # network: static + moving layer; six panels: static + moving layer each
-    assert len(pictures) == 2 + 2 * len(drawing.PLOTS)
-    assert sum("samskabelse-network" in p for p in pictures) == 2
+    # network: groups, ties, people; six panels: static, the run's whole years, the months since
+    assert len(pictures) == 3 + 3 * len(drawing.PLOTS)
+    assert sum("samskabelse-network" in p for p in pictures) == 3
     assert _month(page) == "Month 0 of 240 (0.0 years)"
     assert not page.find(widgets.Image).widgets  # no matplotlib picture on the page
 
@@ -670,4 +670,24 @@ def test_any_other_public_indicator_can_be_plotted(page):
     assert set(picker.items) == {"(none)", *(indicator_label(n, "en", unit=False) for n in others)}
     picker.v_model = indicator_label(others[0], "en", unit=False)
     assert state.extra_indicator.value == others[0]
-    assert len(_svgs(page)) == 2 + 2 * (len(drawing.PLOTS) + 1)
+    assert len(_svgs(page)) == 3 + 3 * (len(drawing.PLOTS) + 1)
+
+
+def test_a_month_resends_only_the_months_since_the_last_whole_year(model):
+    """What a month sends is the few months since the last whole year, not the whole run (classroom Wi-Fi)."""
+    from simulation.viz import svg
+
+    for _ in range(14):
+        model.step()
+    spec = drawing.PLOTS["trust"]
+    columns = svg.record_run(model, 0, "").columns
+    frame = svg.panel_frame(spec, [columns], 240)
+    years, recent = svg.panel_history(spec, frame, columns), svg.panel_moving(spec, frame, columns, "en", since_history=True)
+    whole = svg.panel_moving(spec, frame, columns, "en")
+    points = [len(line.split()) for line in __import__("re").findall(r'points="([^"]*)"', years)]
+    assert points == [13, 13]  # months 0-12, for both lines
+    assert [len(line.split()) for line in __import__("re").findall(r'points="([^"]*)"', recent)] == [3, 3]  # months 12-14
+    assert len(recent) < len(whole)
+    model.step()
+    columns = svg.record_run(model, 0, "").columns
+    assert svg.panel_history(spec, frame, columns) == years  # unchanged until month 25: not resent

@@ -70,6 +70,9 @@ from simulation.viz.text import (
 #: The longer explanation, organised like NetLogo's Info tab: ``info/<lang>.md``.
 INFO_DIR = Path(__file__).with_name("info")
 
+#: While ▶ plays, the network's ties are redrawn every this many months (each step redraws them).
+TIES_EVERY_WHEN_PLAYING = 3
+
 #: Months per second ▶ can play at.
 SPEEDS = (1, 2, 4, 8)
 
@@ -440,13 +443,24 @@ def NetworkPicture():
     if model is None:
         return
     with model.lock:
-        moving = view.moving(model)
+        ties, people = view.ties(model), view.people(model)
         caption = network_caption(model, lang)
+    last_ties = {"svg": ties}
+
+    def produce_ties(m, _shared):
+        # while ▶ plays, the ties (most of the picture's bytes) are redrawn every few months only
+        if m is not model:
+            return None
+        if not playing.value or m.steps % TIES_EVERY_WHEN_PLAYING == 0:
+            last_ties["svg"] = view.ties(m)
+        return last_ties["svg"]
+
     with solara.Div(classes=["samskabelse-network"]):
         followed_html("network-caption", caption, lambda m, _s: network_caption(m, lang), ("samskabelse-caption",))
         with solara.Div(classes=["samskabelse-layers"]):
             solara.HTML(tag="div", unsafe_innerHTML=static)
-            followed_html("network", moving, lambda m, _s: view.moving(m) if m is model else None)
+            followed_html("network-ties", ties, produce_ties)
+            followed_html("network", people, lambda m, _s: view.people(m) if m is model else None)
 
 
 def _swatch(series) -> str:
@@ -494,15 +508,25 @@ def Panel(key: str, spec: PlotSpec, months: int):
     static = solara.use_memo(lambda: svg.panel_static(spec, frame, lang, [r.columns for r in earlier]), [spec, frame, lang, earlier])
     legend = solara.use_memo(lambda: panel_legend(spec, lang), [spec, lang])
 
-    def produce(m, shared):
-        cols, ch = _shared_columns(m, shared)
-        now = svg.panel_frame(spec, [cols, *(r.columns for r in earlier)], months)
-        return svg.panel_moving(spec, now, cols, lang, ch) if now == frame and m is model else None
+    def same_axes(m, shared) -> dict | None:
+        cols, _ = _shared_columns(m, shared)
+        ok = m is model and svg.panel_frame(spec, [cols, *(r.columns for r in earlier)], months) == frame
+        return cols if ok else None
+
+    def produce_history(m, shared):
+        cols = same_axes(m, shared)
+        return None if cols is None else svg.panel_history(spec, frame, cols)
+
+    def produce_recent(m, shared):
+        cols = same_axes(m, shared)
+        return None if cols is None else svg.panel_moving(spec, frame, cols, lang, _shared_columns(m, shared)[1], since_history=True)
 
     with solara.Div(classes=["samskabelse-panel", f"samskabelse-panel-{key.replace(':', '-')}"]):
         with solara.Div(classes=["samskabelse-layers"]):
             solara.HTML(tag="div", unsafe_innerHTML=static)
-            followed_html(f"panel-{key}", svg.panel_moving(spec, frame, columns, lang, changes), produce)
+            # the run's whole years change once a year, the months since at each month
+            followed_html(f"panel-{key}-years", svg.panel_history(spec, frame, columns), produce_history)
+            followed_html(f"panel-{key}", svg.panel_moving(spec, frame, columns, lang, changes, since_history=True), produce_recent)
         solara.HTML(tag="div", unsafe_innerHTML=legend)
 
 

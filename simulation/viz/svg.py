@@ -94,9 +94,13 @@ class NetworkSVG:
         return _svg(self.view_box, "".join(parts), "samskabelse-network-static")
 
     def moving(self, model) -> str:
-        """Ties, people, associations and staff as they are now."""
+        """Ties, people, associations and staff as they are now (one layer)."""
+        return self.ties(model).replace("</svg>", "") + self.people(model).split(">", 1)[1]
+
+    def ties(self, model) -> str:
+        """The social ties between citizens, their opacity by weight (the biggest part of the picture)."""
         W = model.world
-        c, a, T = W.citizens, W.associations, W.ties
+        c, T = W.citizens, W.ties
         P = self.citizens
         parts = []
         cross = c.group[T.u] != c.group[T.v]
@@ -111,6 +115,14 @@ class NetworkSVG:
                 d = _repeat("M%d %dL%d %d", np.column_stack([P[T.u[sel]], P[T.v[sel]]]))
                 opacity = base * (0.3 + 0.7 * (b + 0.5) / 4)
                 parts.append(f'<path d="{d}" stroke="{COLOURS[kind]}" stroke-opacity="{opacity:.2f}" stroke-width="1.3" fill="none"/>')
+        return _svg(self.view_box, "".join(parts), "samskabelse-network-ties")
+
+    def people(self, model) -> str:
+        """Citizens, volunteers and their associations, staff and their working ties, as they are now."""
+        W = model.world
+        c, a = W.citizens, W.associations
+        P = self.citizens
+        parts = []
         vol = c.volunteer
         members = np.flatnonzero(vol & (c.association >= 0))
         if len(members):
@@ -269,9 +281,34 @@ def panel_static(spec: PlotSpec, frame: PanelFrame, lang: str, earlier: Sequence
     return _svg(f"0 0 {PANEL_W} {PANEL_H}", "".join(parts), "samskabelse-panel-static")
 
 
+#: The current run's lines are sent in two layers: whole years (resent once a year) and the
+#: months since (resent each month), so a month costs a few hundred bytes per line, not the run.
+YEAR = 12
+
+
+def history_cut(months: int) -> int:
+    """The last month of the run's completed years drawn in the yearly layer (0 when there is none)."""
+    return YEAR * ((months - 1) // YEAR) if months > 1 else 0
+
+
+def panel_history(spec: PlotSpec, frame: PanelFrame, columns: Mapping[str, Sequence[float]]) -> str:
+    """The current run's lines over its completed years (months 0 .. :func:`history_cut`)."""
+    parts = []
+    for s in spec.series:
+        v = series_array(columns, s)
+        cut = history_cut(len(v))
+        if cut:
+            parts.append(_polyline(frame.x(cut + 1), frame.y(v[:cut + 1], s.right), s))
+    return _svg(f"0 0 {PANEL_W} {PANEL_H}", "".join(parts), "samskabelse-panel-history")
+
+
 def panel_moving(spec: PlotSpec, frame: PanelFrame, columns: Mapping[str, Sequence[float]], lang: str,
-                 lever_changes: Sequence[tuple[int, float]] = ()) -> str:
-    """The current run's lines of one panel, a dot at each line's latest value, and the lever changes."""
+                 lever_changes: Sequence[tuple[int, float]] = (), since_history: bool = False) -> str:
+    """The current run's lines of one panel, a dot at each line's latest value, and the lever changes.
+
+    With ``since_history`` only the months after :func:`history_cut` (drawn over
+    :func:`panel_history`); otherwise the whole run.
+    """
     parts = []
     for i, (step, value) in enumerate(lever_changes):
         x = float(frame.x(step + 1)[-1])
@@ -285,6 +322,7 @@ def panel_moving(spec: PlotSpec, frame: PanelFrame, columns: Mapping[str, Sequen
         if not len(v):
             continue
         x, y = frame.x(len(v)), frame.y(v, s.right)
-        parts.append(_polyline(x, y, s))
+        start = history_cut(len(v)) if since_history else 0
+        parts.append(_polyline(x[start:], y[start:], s))
         parts.append(f'<circle cx="{x[-1]:.0f}" cy="{y[-1]:.1f}" r="3.5" fill="{s.colour}"/>')
     return _svg(f"0 0 {PANEL_W} {PANEL_H}", "".join(parts), "samskabelse-panel-moving")
