@@ -218,3 +218,13 @@ def test_pattern_probes_at_posterior_draws_give_a_share_per_pattern_and_resume(c
     again, _ = calibrate.pattern_shares(settings, draws, store, None, 2, False)  # resumed: nothing is run again
     assert store.read_text().splitlines() == lines
     pd.testing.assert_frame_equal(again, rows)
+
+
+def test_predict_from_python_refuses_a_table_without_trust_and_a_trust_off_the_scale(calibrated):
+    cal = load_calibration(calibrated)
+    with pytest.raises(InputError, match="lacks the column trust_in_others_2013"):
+        predict(pd.DataFrame({"country_code": ["DK"], "trust": [8.3]}), cal)
+    with pytest.raises(InputError, match="0 .none. to 10"):
+        predict([-1.0], cal)
+    table = predict(pd.DataFrame({"country_code": ["DK"], "trust_in_others_2013": [8.3]}), cal)
+    assert list(table.columns[:2]) == ["country_code", "trust_in_others_2013"] and len(table) == 1

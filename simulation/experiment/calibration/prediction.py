@@ -135,6 +135,9 @@ def predict(trust_in_others: Sequence[float] | pd.DataFrame, calibration: Calibr
     """
     cal = calibration if isinstance(calibration, Calibration) else load_calibration(calibration)
     if isinstance(trust_in_others, pd.DataFrame):
+        if "trust_in_others_2013" not in trust_in_others.columns:
+            raise InputError("the country table lacks the column trust_in_others_2013 (mean trust in others, 0-10, as in "
+                             f"data/countries.csv); columns found: {', '.join(map(str, trust_in_others.columns)) or 'none'}.")
         table = trust_in_others.reset_index(drop=True)
         values = table["trust_in_others_2013"].tolist()
     else:
