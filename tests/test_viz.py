@@ -595,6 +595,7 @@ def test_the_danish_teachers_corrections_are_applied(page):
         assert wanted in text, wanted
     for unwanted in ("håndtag", "Slip (0,2)", "Kørslen", "Det ser du.", "Hvad er det her?", "indenfor", "Målretning"):
         assert unwanted not in text, unwanted
+    assert "“" not in text and "”" not in text  # Danish quotation marks are »…«
 
 
 def test_the_info_sections_are_shown(page, tmp_path, monkeypatch):
