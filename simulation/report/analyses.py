@@ -923,7 +923,9 @@ def analyse_control_spiral(tables: Tables, designs: Designs, criteria: Mapping[s
     grid["spirals"] = grid["steering_in_force"] - grid["steering_intensity"] >= drift
     linear, learning = grid[grid["linear_thinking"].astype(bool)], grid[~grid["linear_thinking"].astype(bool)]
     n: dict[str, Any] = {"cells_linear": len(linear), "spiralling_linear": int(linear["spirals"].sum()),
-                         "spiralling_learning": int(learning["spirals"].sum())}
+                         "spiralling_learning": int(learning["spirals"].sum()),
+                         "volunteer_substitution": float(designs["control_spiral"].base.volunteer_substitution)
+                         if "control_spiral" in designs else None}
     spiral_cells = linear[linear["spirals"]]
     n["spiralling_cells"] = [(float(r.quick_results_pressure), float(r.steering_intensity)) for r in spiral_cells.itertuples()]
     checks = [

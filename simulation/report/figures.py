@@ -288,8 +288,10 @@ def figure_control_spiral(v: Judgement, path: Path) -> Path:
     plt = pyplot()
     grid = v.tables["control_spiral_map"]
     sub = v.tables.get("control_spiral_substitution_map")
-    maps = [(grid[grid["linear_thinking"].astype(bool)], "steering_intensity", "starting steering (the lever)", "linear thinking"),
-            (grid[~grid["linear_thinking"].astype(bool)], "steering_intensity", "starting steering (the lever)", "feedback learning")]
+    level = v.numbers.get("volunteer_substitution")
+    at = f", substitution {level:g}" if level is not None else ""
+    maps = [(grid[grid["linear_thinking"].astype(bool)], "steering_intensity", "starting steering (the lever)", "linear thinking" + at),
+            (grid[~grid["linear_thinking"].astype(bool)], "steering_intensity", "starting steering (the lever)", "feedback learning" + at)]
     if sub is not None:
         maps.append((sub, "volunteer_substitution", "volunteer substitution", "linear thinking, starting steering 0.5"))
     fig, axes = plt.subplots(1, len(maps), figsize=(4.6 * len(maps), 4.4), squeeze=False)
