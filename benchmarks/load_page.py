@@ -14,9 +14,9 @@ headless Chromium (one browser context each, as N students' browsers), then:
 4. **memory**: the server's resident memory before, at its peak, and after every page is closed
    and the server's session culling (``--cull``, the page's default unless given) has run.
 
-The clients run on the same two cores as the server. They do not paint the pictures (a style
-hides them; the SVG still arrives and is parsed): painting 30 pages is the work of 30 student
-computers, not of the server. ``--paint`` paints them anyway.
+The clients run on the same two cores as the server. They do not lay out and paint the pictures
+(a style hides them; the SVG still arrives and is put into the page): drawing 30 pages is the
+work of 30 student computers, not of the server. ``--paint`` draws them anyway.
 
 Prints one summary line per phase; ``--json FILE`` writes the figures.
 """
@@ -54,7 +54,7 @@ STEP_JS = """async () => {
   });
 }"""
 
-NO_PAINT_CSS = ".samskabelse-layers { visibility: hidden; }"
+NO_PAINT_CSS = ".samskabelse-layers { display: none; }"
 
 
 def rss_mb(pid: int) -> float:
