@@ -29,6 +29,8 @@ def test_tutorial_runs_and_each_cell_is_quick(tmp_path, monkeypatch):
     (spec / "kernel.json").write_text(json.dumps({"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
                                                   "display_name": "this Python", "language": "python"}))
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))     # searched before the user's and the system's kernels
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "runtime"))   # connection files: nothing written to $HOME
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
     client = nbclient.NotebookClient(nb, timeout=120, kernel_name="samskabelse-test", resources={"metadata": {"path": str(tmp_path)}})
     slow = []
     with client.setup_kernel():
