@@ -444,6 +444,12 @@ def main(argv: list[str] | None = None) -> int:
               f"seeds {SEEDS[0]}-{SEEDS[-1]} and rewrites {CSV_PATH.relative_to(ROOT)} and the tables of the answer keys)",
               file=sys.stderr)
         return 2
+    missing = [str(p) for p in KEY_FILES.values() if not p.exists()]
+    if missing:
+        print(f"python -m simulation.teaching rewrites the answer keys of a source checkout, and {', '.join(missing)} "
+              "does not exist: run it from the project's folder with the package installed in editable mode "
+              "(bash scripts/setup-env does that).", file=sys.stderr)
+        return 2
     start = time.perf_counter()
     write(key_rows())
     print(f"{len(SEEDS)} seeds, {time.perf_counter() - start:.0f} s")

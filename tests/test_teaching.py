@@ -99,6 +99,12 @@ def test_the_command_takes_no_arguments(capsys):
     assert "usage: python -m simulation.teaching" in capsys.readouterr().err
 
 
+def test_the_command_needs_a_checkout(capsys, monkeypatch, tmp_path):
+    monkeypatch.setattr(teaching, "KEY_FILES", {"en": tmp_path / "en" / "answer-key.md"})
+    assert teaching.main([]) == 2
+    assert "source checkout" in capsys.readouterr().err
+
+
 # --- worksheet 1: over-steering and the long way back ----------------------------------------------
 
 def test_worksheet_1_trust_falls_and_recovers_in_the_second_decade(runs):
