@@ -1,4 +1,4 @@
-"""The interactive browser model (Mesa's SolaraViz), for exploration and teaching.
+"""The interactive browser page (Solara, with the model in Mesa), for exploration and teaching.
 
 Start it with ``samskabelse viz`` or :func:`serve`; ``solara run simulation/viz/app.py`` also
 works. Needs the optional browser stack: ``pip install -e ".[viz]"``.
