@@ -253,6 +253,13 @@ def test_play_right_after_reset_never_freezes(page):
         paused = page.month()
         time.sleep(0.8)
         assert page.month() == paused, "❚❚ did not stop the run"
+    # Reset while playing stops the old run and starts a new one at month 0, paused
+    page.button("▶ Play").click()
+    page.wait_month(">= 2")
+    page.button("Reset").click()
+    page.wait_month("== 0")
+    time.sleep(1.0)
+    assert page.month() == 0 and page.button("▶ Play").is_visible()
     assert not page.errors, page.errors
 
 
