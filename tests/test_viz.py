@@ -434,6 +434,10 @@ def test_reset_keeps_the_run_as_faint_lines_with_its_settings(page):
     assert len(faint) == len(drawing.PLOTS)  # every panel shows the earlier run
     runs = page.find(attributes={"class": "samskabelse-run-list"}).widget.unsafe_innerHTML
     assert "Run 1" in runs and "Run 2" in runs and "Danish baseline" in runs and "seed 1" in runs
+    language.set("da")  # the earlier run's settings follow the page's language
+    runs = page.find(attributes={"class": "samskabelse-run-list"}).widget.unsafe_innerHTML
+    assert "Simulering 1" in runs and "Dansk udgangspunkt" in runs and "tilfældighedstal 1" in runs
+    language.set("en")
     _button(page, "Remove earlier runs").click()
     assert state.kept_runs.value == ()
 

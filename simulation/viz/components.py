@@ -168,7 +168,8 @@ def keep_run(model) -> None:
     """Keep ``model``'s run on the plots as faint lines (the newest few)."""
     if model is None or model.steps == 0:
         return
-    record = svg.record_run(model, run_number.value, run_summary(model, language.value))
+    # the summary in every language, so the list stays in the page's language after a switch
+    record = svg.record_run(model, run_number.value, {lang: run_summary(model, lang) for lang in LANGUAGES})
     kept_runs.set((*kept_runs.value, record)[-svg.KEPT_RUNS:])
 
 
@@ -626,7 +627,7 @@ def RunsCard():
         items = [f"<li><b>{html.escape(t(lang, 'run_n', n=run_number.value))}</b>, {html.escape(t(lang, 'this_run'))}: "
                  f"{html.escape(run_summary(model, lang))}</li>"]
         items += [f"<li>{html.escape(t(lang, 'run_n', n=r.number))}, {html.escape(t(lang, 'earlier_runs'))}: "
-                  f"{html.escape(r.settings)}</li>" for r in reversed(earlier)]
+                  f"{html.escape(r.settings[lang])}</li>" for r in reversed(earlier)]
         solara.HTML(tag="ul", unsafe_innerHTML="".join(items), classes=["samskabelse-run-list"])
         with solara.Row(style={"flex-wrap": "wrap", "gap": "6px"}):
             if earlier:

@@ -154,7 +154,7 @@ class RunRecord:
     """
 
     number: int
-    settings: str  # one line: scenario, mode, seed, population, the levers that differ
+    settings: Mapping[str, str] | str  # one line per language: scenario, mode, seed, population, lever changes
     columns: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
@@ -163,7 +163,7 @@ class RunRecord:
         return max((len(v) for v in self.columns.values()), default=0)
 
 
-def record_run(model, number: int, settings: str) -> RunRecord:
+def record_run(model, number: int, settings: Mapping[str, str] | str = "") -> RunRecord:
     """The run of ``model`` so far as a :class:`RunRecord` (values copied: the model goes on)."""
     lock = getattr(model, "lock", None)
     if lock is not None:
