@@ -106,8 +106,9 @@ SIZES: dict[str, Size] = {
 NOT_COVERED = [
     "Membership versus episodic volunteering (pattern 5) has no role of its own in the model; it is read from volunteer "
     "turnover only.",
-    "The INSP!-Roskilde case, organisational egoism (contract competition) and the hierarchy mode have scenarios but no "
-    "experiment of their own here; hierarchy appears only in pattern 4 and the levers in the sensitivity analysis.",
+    "The INSP!-Roskilde case and organisational egoism (contract competition) have scenarios but no experiment of their own "
+    "here (egoism's effect on bridging is a knock-out, joint_activities, in section 8's table); the hierarchy mode appears in "
+    "pattern 4, in section 12's contest of the modes and through the levers in the sensitivity analysis.",
     "Sobol indices are computed for the top factors only, with the others at their baseline, and without second-order terms.",
     "Population size: the patterns' experiments use 1,000 citizens; their probes are repeated at 5,000 (section 9), but "
     "whole-municipality scale (e.g. Copenhagen's 650,000) is not checked here.",
