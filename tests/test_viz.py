@@ -696,3 +696,23 @@ def test_a_month_resends_only_the_months_since_the_last_whole_year(model):
     model.step()
     columns = svg.record_run(model, 0, "").columns
     assert svg.panel_history(spec, frame, columns) == years  # unchanged until month 25: not resent
+
+
+def test_a_model_the_page_is_done_with_is_freed(page):
+    """Reset (and a closed page) release the old model, which Python could otherwise never free."""
+    import gc
+    import weakref
+
+    old = weakref.ref(state.current_model.value)
+    _button(page, "Step").click()
+    _button(page, "Reset").click()
+    _button(page, "Step").click()
+    _button(page, "Reset").click()  # (the page's last render may still hold the previous model)
+    gc.collect()
+    assert old() is None
+    assert len(state.kept_runs.value) == 2  # their runs are still on the plots
+    current = weakref.ref(state.current_model.value)
+    page.close()  # the page closes
+    state.current_model.set(None)
+    gc.collect()
+    assert current() is None

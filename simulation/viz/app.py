@@ -47,6 +47,17 @@ def Page():
             current_model.set(new_model())
 
     solara.use_memo(first_render, [])
+
+    def release_on_close():
+        # the page is closed (its session culled): free its model
+        def release() -> None:
+            model = current_model.value
+            if model is not None:
+                model.release()
+
+        return release
+
+    solara.use_effect(release_on_close, [])
     solara.Style(CSS)
     solara.Title(t(language.value, "title"))
     PlayLoop()

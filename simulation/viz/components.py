@@ -245,10 +245,13 @@ def reset(rc=None) -> None:
             reset()
         return
     playing.set(False)
-    keep_run(current_model.value)
+    old = current_model.value
+    keep_run(old)
     current_model.set(new_model())
     run_number.set(run_number.value + 1)
     _full_render(current_model.value)
+    if old is not None:
+        old.release()
 
 
 def step(rc=None) -> None:
@@ -330,6 +333,7 @@ def followed_html(key: str, content: str, produce, classes: tuple[str, ...] = ()
         return lambda: views.remove(key, widget)
 
     solara.use_effect(follow)  # after every render: the producer sees this render's state
+    solara.use_effect(lambda: widget.close, [])  # made here, so closed here when the component goes (a closed page)
     solara.Div(children=[widget])
 
 
@@ -634,13 +638,14 @@ def RunsCard():
                 solara.Button(t(lang, "clear_runs"), on_click=lambda: kept_runs.set(()), outlined=True, small=True,
                               classes=["samskabelse-clear-runs"])
             stamp = f"samskabelse-run{run_number.value}"
-            solara.FileDownload(lambda: run_csv(model, lang), filename=f"{stamp}.csv", label=t(lang, "download_csv"),
+            # the callbacks read the model when clicked: holding it here would keep every old run in memory
+            solara.FileDownload(lambda: run_csv(current_model.value, language.value), filename=f"{stamp}.csv", label=t(lang, "download_csv"),
                                 mime_type="text/csv")
-            solara.FileDownload(lambda: plots_svg(model, lang, extra_indicator.value), filename=f"{stamp}-plots.svg",
+            solara.FileDownload(lambda: plots_svg(current_model.value, language.value, extra_indicator.value), filename=f"{stamp}-plots.svg",
                                 label=t(lang, "download_svg"), mime_type="image/svg+xml")
-            solara.FileDownload(lambda: plots_png(model, lang), filename=f"{stamp}-plots.png", label=t(lang, "download_png"),
+            solara.FileDownload(lambda: plots_png(current_model.value, language.value), filename=f"{stamp}-plots.png", label=t(lang, "download_png"),
                                 mime_type="image/png")
-            solara.FileDownload(lambda: network_svg(model, lang), filename=f"{stamp}-network.svg",
+            solara.FileDownload(lambda: network_svg(current_model.value, language.value), filename=f"{stamp}-network.svg",
                                 label=t(lang, "download_network"), mime_type="image/svg+xml")
         shown = {s.column for spec in PLOTS.values() for s in spec.series}
         others = [n for n in PUBLIC_INDICATORS if n not in shown]

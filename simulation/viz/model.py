@@ -43,9 +43,26 @@ class BrowserModel(CoCreationModel):
         self.notices = notices
 
     def step(self) -> None:
-        """One month, with the state locked against a picture being drawn at the same time."""
+        """One month, with the state locked against a picture being drawn at the same time (none once released)."""
         with self.lock:
-            super().step()
+            if not self.released:
+                super().step()
+
+    #: Set by :meth:`release`: the model no longer steps.
+    released = False
+
+    def release(self) -> None:
+        """Let Python free this model once the page is done with it (a Reset, a closed page).
+
+        The model keeps its citizens' agents in a numpy object array, which Python's cycle
+        collector cannot look into; the agents point back at the model, so without this a model
+        and its agents would stay in the server's memory until it stops: a megabyte or two for
+        every run of every student.
+        """
+        with self.lock:
+            self.released = True
+            self.running = False
+            self.citizen_agents = None
 
     def set_lever(self, name: str, value: Any) -> None:
         """Change a lever now (the page's live control), under the model's lock."""
