@@ -397,6 +397,15 @@ def test_knock_outs_use_common_random_numbers_and_cover_every_term():
         assert {k.removeprefix("off: ") for k in mine} - {"baseline", "cause off"} == set(ko.others_off)
 
 
+def test_perturbations_leave_the_steering_the_lever_probes_hold_alone():
+    # model 3: crowding out, hysteresis and time hold steering (steering_response = 0); a perturbation of
+    # steering_response would switch the municipality's review back on inside a lever probe
+    from simulation.report.probing import ProbeSizes, perturbation_tasks
+
+    held = {t.pattern for t in perturbation_tasks(ProbeSizes()) if dict(t.overrides).keys() == {"steering_response"}}
+    assert held and not held & {"crowding_out", "hysteresis", "time_horizon"}
+
+
 def test_perturbations_are_25_percent_within_the_declared_range_and_say_what_they_skip():
     from simulation.report.probing import ProbeSizes, large_tasks, perturbation_tasks, perturbations
 

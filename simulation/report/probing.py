@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from simulation.core.parameters import FIELDS
-from simulation.experiment.probes import HIGH_TRUST, KNOCKOUTS, PROBES, QUICK, ProbeTask
+from simulation.experiment.probes import HELD_STEERING, HIGH_TRUST, KNOCKOUTS, PROBES, QUICK, ProbeTask
 from simulation.report.analyses import NOT, PARTLY, REPRODUCED
 
 #: What a pattern's record may declare as its origin (docs/ODD.md 4.1).
@@ -154,8 +154,10 @@ def knockout_table(results: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
 
 # --- robustness -----------------------------------------------------------------------------------
 
-#: Parameters a probe sets itself (the countries' conditions and starts): not perturbed for that probe.
-SET_BY_PROBE = {"country_levels": {k for k in HIGH_TRUST if k in FIELDS} | {"initial_volunteering"}}
+#: Parameters a probe sets itself (the countries' conditions and starts; the lever probes' held steering, model 3):
+#: not perturbed for that probe.
+SET_BY_PROBE = {"country_levels": {k for k in HIGH_TRUST if k in FIELDS} | {"initial_volunteering"},
+                **{name: set(HELD_STEERING) for name in ("crowding_out", "hysteresis", "time_horizon")}}
 
 #: Whole numbers that are sizes of the population, not behaviour: never perturbed.
 COUNTS = ("n_citizens", "n_associations", "n_staff", "n_groups")
