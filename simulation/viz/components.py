@@ -11,6 +11,7 @@ runs change.
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import threading
@@ -134,8 +135,9 @@ _SYMBOLS = {"citizen": "●", "volunteer": "▲", "association": "■", "staff":
             "bonding": "━━", "bridging": "━━", "membership": "──", "working": "╍╍"}
 
 
+@functools.lru_cache(maxsize=64)
 def _markdown(text: str) -> str:
-    """HTML of the page's own Markdown texts (never of user input)."""
+    """HTML of the page's own Markdown texts (never of user input); converted once per server."""
     return markdown.markdown(text)
 
 
@@ -787,6 +789,12 @@ def info_sections(lang: str) -> list[tuple[str, str]]:
     path = INFO_DIR / f"{lang}.md"
     if not path.exists():
         return []
+    return _info_sections(path, path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _info_sections(path: Path, mtime_ns: int) -> list[tuple[str, str]]:
+    """The sections of one Info file, converted once per server (again when the file changes)."""
     sections: list[tuple[str, str]] = []
     heading, body = None, []
     for line in path.read_text(encoding="utf-8").splitlines():
