@@ -30,7 +30,7 @@ from simulation.experiment.sweeps import PointsDesign, Run, replicate_seeds
 #: year (experiments/calibration_sensitivity.toml; docs/calibration.md says why), with their priors: 0.5 to 1.5 times
 #: the default, the screening's own range, clipped to the declared range.
 CALIBRATED_BEHAVIOUR: tuple[str, ...] = (
-    "join_readiness_midpoint", "join_probability", "join_readiness_steepness", "quit_trust_autonomy_rate", "base_quit_rate",
+    "join_readiness_midpoint", "self_join_rate", "quit_trust_autonomy_rate", "join_probability", "base_quit_rate",
 )
 #: Model inputs of the emulator besides the calibrated behavioural parameters.
 TRUST_INPUT = "societal_trust"
