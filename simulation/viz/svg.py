@@ -70,7 +70,7 @@ class NetworkSVG:
         self.staff = np.rint(L.staff * flip).astype(int)
         self.centres = L.group_centres * flip
         lim = (1.0 + L.group_radius + 0.22 if len(L.group_centres) > 1 else 1.8) * NETWORK_SCALE
-        wide = lim + 40  # room for the group names left and right
+        wide = lim + 105  # room for the group names left and right
         self.view_box = f"{-wide:.0f} {-lim:.0f} {2 * wide:.0f} {2 * lim:.0f}"
         W = model.world
         working = np.column_stack([self.associations, self.staff[W.associations.staff]])
