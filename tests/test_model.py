@@ -1,5 +1,7 @@
 """The model as a user meets it: four agent kinds, seeds, exports, Mesa's batch_run."""
 
+import gc
+
 import mesa
 import networkx as nx
 import numpy as np
@@ -153,3 +155,17 @@ def test_model_runs_without_the_browser_stack():
             "m = CoCreationModel(n_citizens=50, steps=2); m.step(); m.step(); print('ok')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "ok"
+
+
+def test_a_model_nobody_refers_to_is_freed():
+    """Agents refer to their model; kept where the cycle collector sees them, a finished model is freed (page servers, sweeps)."""
+    def run_one():
+        m = CoCreationModel(n_citizens=200, steps=3, seed=1)
+        m.step()
+
+    gc.collect()
+    before = sum(isinstance(o, CoCreationModel) for o in gc.get_objects())
+    run_one()
+    run_one()
+    gc.collect()
+    assert sum(isinstance(o, CoCreationModel) for o in gc.get_objects()) == before

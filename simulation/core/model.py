@@ -105,8 +105,9 @@ class CoCreationModel(mesa.Model):
 
         # One view per row, citizens first, with the unique_ids Mesa would give them one by one.
         vol = self.world.citizens.volunteer
-        self.citizen_agents = np.empty(parameters.n_citizens, dtype=object)
-        self.citizen_agents[:] = create_views(self, [Volunteer if v else Citizen for v in vol.tolist()])
+        # A plain list, not a numpy object array: Python's cycle collector cannot see into object
+        # arrays, and each agent refers back to the model, so the model would never be freed.
+        self.citizen_agents: list = list(create_views(self, [Volunteer if v else Citizen for v in vol.tolist()]))
         for kind in (Citizen, Volunteer):  # both kinds always present, even while one is empty
             ensure_agent_set(self, kind)
         self.association_agents = create_views(self, [Association] * parameters.n_associations)
@@ -156,8 +157,9 @@ class CoCreationModel(mesa.Model):
         if len(changed) == 0:
             return
         joined = now[changed]
-        change_class(self, self.citizen_agents[changed[joined]], Volunteer)
-        change_class(self, self.citizen_agents[changed[~joined]], Citizen)
+        agents = self.citizen_agents
+        change_class(self, [agents[i] for i in changed[joined].tolist()], Volunteer)
+        change_class(self, [agents[i] for i in changed[~joined].tolist()], Citizen)
 
     # --- results and exports -------------------------------------------------------------
     def results(self):
