@@ -22,7 +22,7 @@ import markdown
 import reacton.core
 import solara
 
-from simulation.core.indicators import PUBLIC_INDICATORS
+from simulation.core.indicators import INDICATOR_BY_NAME, PUBLIC_INDICATORS
 from simulation.core.indicators import label as indicator_label
 from simulation.core.parameters import GOVERNANCE_MODES, describe
 from simulation.viz import svg
@@ -354,9 +354,14 @@ def status_values(lang: str) -> list[tuple[str, str, object]]:
         years = t(lang, "years", years=m.steps / 12).replace(".", "," if lang == "da" else ".")
         return html.escape(f"{t(lang, 'month_of', step=m.steps, steps=m.parameters.steps)} {years}")
 
+    in_force = []
+    if "steering_in_force" in INDICATOR_BY_NAME:  # the municipality can adapt its steering (the lever is where it starts)
+        in_force = [(indicator_label("steering_in_force", lang, unit=False), "samskabelse-steering-in-force",
+                     lambda m, _s: decimal(lang, m.indicators["steering_in_force"]))]
     return [
         (t(lang, "time"), "samskabelse-month", month),
         (t(lang, "steering_now"), "samskabelse-steering", lambda m, _s: decimal(lang, m.p.steering_intensity)),
+        *in_force,
         (indicator_label("volunteering_rate", lang, unit=False), "samskabelse-volunteering",
          lambda m, _s: f"{decimal(lang, 100 * m.indicators['volunteering_rate'], 0)} %"),
         (indicator_label("trust_municipality", lang, unit=False), "samskabelse-trust",
