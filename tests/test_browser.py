@@ -354,3 +354,18 @@ if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
     for made in make_screenshots(Path(sys.argv[1]) if len(sys.argv) > 1 else ARTIFACTS):
         print(made)
+
+
+def test_the_load_benchmark_runs(tmp_path):
+    """benchmarks/load_page.py, tiny: one session, a few seconds (so the script never rots)."""
+    reason = _skip_reason()
+    if reason:
+        pytest.skip(reason)
+    out = tmp_path / "figures.json"
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "load_page.py"), "--sessions", "2", "--play", "2",
+                           "--steps", "1", "--cull", "1s", "--after", "1", "--json", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=150)
+    assert done.returncode == 0, done.stderr[-2000:]
+    figures = __import__("json").loads(out.read_text())
+    assert figures["months_per_s"]["min"] > 0 and figures["step_ms"]["unanswered"] == 0
+    assert figures["rss_after_mb"] > 0
