@@ -557,3 +557,10 @@ def test_calibrate_resumes_after_ctrl_c_and_predict_reads_what_it_wrote(cli, tmp
     assert proc.returncode == 0, proc.stderr
     assert "trust in others 6.0:" in proc.stdout and "DK Denmark, trust in others 8.3:" in proc.stdout
     assert proc.stdout.count("90 % interval") == 2
+
+
+def test_predict_uses_the_committed_calibration_by_default(cli):
+    proc = cli("predict", "--trust-in-others", "6.0")
+    assert proc.returncode == 0, proc.stderr
+    _no_traceback(proc)
+    assert "docs/calibration" in proc.stdout and "trust in others 6.0:" in proc.stdout and "90 % interval" in proc.stdout
