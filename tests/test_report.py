@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from simulation.core.parameters import FIELDS, LEVERS
+from simulation.experiment.probes import LOOP_PROBES
 from simulation.experiment.sensitivity import default_factors, load_sensitivity
 from simulation.experiment.sweeps import load_experiment
 from simulation.report import EXPERIMENT_DIR, EXPERIMENTS, NOT, PARTLY, REPRODUCED, half_time
@@ -56,6 +57,7 @@ def test_report_states_a_verdict_with_numbers_for_every_pattern(tiny_report):
     assert data["size"] == "tiny"
     assert [v["pattern"] for v in data["verdicts"]] == list(range(1, 8))
     assert [v["pattern"] for v in data["secondary"]] == ["S1", "S2"]
+    assert [v["pattern"] for v in data["contests"]] == ["M1", "M2"]  # model 3's contest (issue 11)
     assert set(data["robustness"]) == set(PATTERN_FIGURES)
     for v in data["verdicts"]:
         assert v["status"] in (REPRODUCED, PARTLY, NOT)
@@ -77,7 +79,8 @@ def test_report_tables_are_the_numbers_behind_the_figures(tiny_report):
     assert set(hy["arm"]) == {"episode", "control"} and hy["step"].max() == 360
     assert set(hy["trust_loss_ratio"]) == {1.0, 3.0}  # hysteresis is judged with losses and gains of trust at one rate too
     ko = pd.read_csv(out / "tables" / "knockouts.csv")
-    assert {"baseline", "cause off"} <= set(ko["condition"]) and set(ko["pattern"]) == set(PATTERN_FIGURES)
+    # the seven patterns' knock-outs and those of model 3's loops (issue 11)
+    assert {"baseline", "cause off"} <= set(ko["condition"]) and set(ko["pattern"]) == set(PATTERN_FIGURES) | set(LOOP_PROBES)
 
 
 def test_report_refuses_a_folder_of_other_files(tmp_path):

@@ -40,7 +40,7 @@ from simulation.experiment.sensitivity import (
 )
 from simulation.experiment.sweeps import Design, load_experiment, prepare_output, replicate_seeds, run_sweep
 from simulation.report.markdown import write_markdown
-from simulation.report.patterns import CONTESTS, EXPERIMENTS, PATTERNS, SECONDARY, Verdict, judge_all
+from simulation.report.patterns import CONTESTS, EXPERIMENTS, FINDING, PATTERNS, SECONDARY, Verdict, judge_all
 from simulation.report.probing import (
     PROBE_SIZES,
     ProbeResults,
@@ -421,7 +421,8 @@ def build_report(
     write_markdown(out_dir / "REPORT.md", verdicts, designs, sens, spec, meta, probes)
     data = {
         "size": size, "verdicts": [v.to_json() for v in verdicts if not v.pattern.secondary],
-        "secondary": [v.to_json() for v in verdicts if v.pattern.secondary],
+        "secondary": [v.to_json() for v in verdicts if v.pattern.secondary and v.pattern.origin != FINDING],
+        "contests": [v.to_json() for v in verdicts if v.pattern.origin == FINDING],
         "robustness": robustness_json(probes),
         "sensitivity": None if sens is None else {
             "top_factors": {out: frame["factor"].head(5).tolist() for out, frame in sens.morris.items()},
