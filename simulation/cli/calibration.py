@@ -133,7 +133,7 @@ def add_parsers(sub: argparse._SubParsersAction, executor_options: Callable[[arg
                                    "beside two baselines, and run the calibrated countries 7 more years. Runs are saved as "
                                    "they finish; run the same command again to resume after an interruption.")
     p.add_argument("--size", choices=list(SIZES), default="default",
-                   help="default: what docs/calibration holds (about 15-25 minutes on 2 cores); small: a few minutes; "
+                   help="default: what docs/calibration holds (10-16 minutes on 2 cores); small: about 3 minutes; "
                         "tiny: for tests")
     p.add_argument("--out", default="results/calibration", metavar="DIR", help="output folder (default: results/calibration)")
     p.add_argument("--data", default=str(DATA_FILE), metavar="FILE", help="country table (default: the project's data/countries.csv)")

@@ -62,7 +62,7 @@ class CalibrationSize:
     pattern_draws: int = 0
 
 
-#: ``default`` regenerates docs/calibration (about 15-25 minutes on 2 cores); ``small`` a quick look; ``tiny`` for tests.
+#: ``default`` regenerates docs/calibration (10-16 minutes on 2 cores, measured on a shared machine); ``small`` about 3; ``tiny`` for tests.
 SIZES: dict[str, CalibrationSize] = {
     "default": CalibrationSize(n_citizens=1500, points=400, replicates=2, prior_draws=15_000, posterior_draws=2000, temporal_draws=10,
                                pattern_draws=10),
