@@ -91,7 +91,7 @@ def test_set_overrides_any_parameter_with_typed_values(cli, tmp_path):
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (("--set", "steering=0.5"), ["--set steering", "did you mean 'steering_intensity'"]),
+        (("--set", "steering_intensty=0.5"), ["--set steering_intensty", "did you mean 'steering_intensity'"]),
         (("--set", "steering_intensity=1.5"), ["steering_intensity", "1.5", "from 0.0 to 1.0"]),
         (("--set", "n_citizens=lots"), ["n_citizens", "'lots'", "whole number"]),
         (("--set", "governance_mode=market"), ["governance_mode", "'hierarchy', 'npm', 'npg'"]),
