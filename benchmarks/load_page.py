@@ -6,7 +6,7 @@
 Starts the page as ``samskabelse viz`` does (one ``solara run`` process), opens N sessions in
 headless Chromium (one browser context each, as N students' browsers), then:
 
-1. **load**: opens every page at once; time until its network and plots are drawn;
+1. **load**: opens every page at once (or over ``--ramp`` seconds); time until its network and plots are drawn;
 2. **play**: every session presses ▶ at the page's default speed for ``--play`` seconds;
    months per second of each session;
 3. **step**: half the sessions keep playing while the other half press Step ``--steps`` times
@@ -91,7 +91,8 @@ def percentile(values: list[float], q: float) -> float:
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
-async def open_session(browser, url: str, paint: bool, timeout: float):
+async def open_session(browser, url: str, paint: bool, timeout: float, delay: float = 0.0):
+    await asyncio.sleep(delay)
     context = await browser.new_context(viewport={"width": 1280, "height": 720})
     page = await context.new_page()
     t0 = time.monotonic()
@@ -102,6 +103,16 @@ async def open_session(browser, url: str, paint: bool, timeout: float):
     if not paint:
         await page.add_style_tag(content=NO_PAINT_CSS)
     return context, page, loaded
+
+
+async def try_open_session(browser, url: str, paint: bool, timeout: float, delay: float = 0.0):
+    """:func:`open_session`, or (context, None, None) when the page did not load within ``timeout``."""
+    from playwright.async_api import Error as PlaywrightError
+
+    try:
+        return await open_session(browser, url, paint, timeout, delay)
+    except PlaywrightError:
+        return None, None, None
 
 
 async def press(page, name: str) -> None:
@@ -121,7 +132,7 @@ async def run(args) -> dict:
     log = open(ROOT / "test-artifacts" / "load-server.log", "w") if (ROOT / "test-artifacts").is_dir() else subprocess.DEVNULL
     server = subprocess.Popen(solara_command("127.0.0.1", port), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
-    figures: dict = {"sessions": args.sessions, "cull_timeout": env["SOLARA_KERNEL_CULL_TIMEOUT"], "paint": args.paint}
+    figures: dict = {"sessions": args.sessions, "ramp_s": args.ramp, "cull_timeout": env["SOLARA_KERNEL_CULL_TIMEOUT"], "paint": args.paint}
     try:
         deadline = time.monotonic() + 90
         while True:
@@ -147,13 +158,18 @@ async def run(args) -> dict:
                 # 1. load: every page at once
                 t0 = time.monotonic()
                 cpu0 = cpu_seconds(server.pid)
-                opened = await asyncio.gather(*(open_session(browser, url, args.paint, args.timeout) for _ in range(args.sessions)))
+                tried = await asyncio.gather(*(try_open_session(browser, url, args.paint, args.timeout, i * args.ramp / args.sessions)
+                                               for i in range(args.sessions)))
+                opened = [o for o in tried if o[1] is not None]
+                figures["pages_loaded"] = len(opened)
+                if not opened:
+                    raise RuntimeError(f"no page loaded within {args.timeout} s")
                 loads = [o[2] for o in opened]
                 pages = [o[1] for o in opened]
                 figures["load_s"] = {"median": round(statistics.median(loads), 2), "max": round(max(loads), 2),
                                      "all_open_after": round(time.monotonic() - t0, 2),
                                      "server_cpu_s_per_page": round((cpu_seconds(server.pid) - cpu0) / args.sessions, 2)}
-                print(f"load    {args.sessions} pages: median {figures['load_s']['median']} s, slowest {figures['load_s']['max']} s; "
+                print(f"load    {len(opened)} of {args.sessions} pages loaded within {args.timeout:.0f} s: median {figures['load_s']['median']} s, slowest {figures['load_s']['max']} s; "
                       f"server CPU {figures['load_s']['server_cpu_s_per_page']} s per page")
                 peak = max(peak, rss_mb(server.pid))
 
@@ -201,7 +217,7 @@ async def run(args) -> dict:
                                       "while_playing": len(pages) - len(steppers) if len(pages) > 1 else 0}
                 print(f"step    {len(latencies)} clicks from {len(steppers)} sessions while {figures['step_ms']['while_playing']} play: "
                       f"p50 {figures['step_ms']['p50']} ms, p90 {figures['step_ms']['p90']} ms, max {figures['step_ms']['max']} ms")
-                await asyncio.gather(*(o[0].close() for o in opened))
+                await asyncio.gather(*(o[0].close() for o in tried if o[0] is not None))
                 await browser.close()
 
             # 4. memory after everyone left
@@ -236,6 +252,8 @@ def main() -> None:
                                                   "simulation.viz.SESSION_KEPT_AFTER_CLOSE)")
     ap.add_argument("--after", type=float, default=20.0, help="seconds waited beyond the culling time before the last RSS")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds a page may take to load")
+    ap.add_argument("--ramp", type=float, default=0.0, help="seconds over which the pages are opened (a class opening the "
+                                                             "link over half a minute), 0: all at once")
     ap.add_argument("--waves", type=int, default=1, help="classes one after the other on the same server (is memory reused?)")
     ap.add_argument("--paint", action="store_true", help="let the clients paint the pictures too")
     ap.add_argument("--json", type=Path, help="write the figures to this file")
