@@ -52,12 +52,11 @@ class BrowserModel(CoCreationModel):
     released = False
 
     def release(self) -> None:
-        """Let Python free this model once the page is done with it (a Reset, a closed page).
+        """Stop this model for good once the page is done with it (a Reset, a closed page).
 
-        The model keeps its citizens' agents in a numpy object array, which Python's cycle
-        collector cannot look into; the agents point back at the model, so without this a model
-        and its agents would stay in the server's memory until it stops: a megabyte or two for
-        every run of every student.
+        A play thread still holding it steps no further, and its agents are let go at once. (Until
+        the core kept its citizens' agents in a numpy object array, which Python's cycle collector
+        cannot look into, this was what let a model be freed at all.)
         """
         with self.lock:
             self.released = True
