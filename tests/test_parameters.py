@@ -153,7 +153,9 @@ def test_model2_parameters_reach_their_equations(name):
     f = FIELDS[name]
     lo, hi = f.metadata["range"]
     other = hi if f.default != hi else lo
-    kw = {"governance_mode": "npm", "steering_intensity": 0.8}  # a supplier contract, pressure and control above tolerance
+    # a supplier contract, pressure and control above tolerance, with people still joining (at 0.8 model 3's
+    # municipality crowds joining out so far that a readiness term such as the norm flips no join in a year)
+    kw = {"governance_mode": "npm", "steering_intensity": 0.5}
     base, changed = _state_after(12, **kw), _state_after(12, **kw, **{name: other})
     assert any(not np.array_equal(a, b) for a, b in zip(base, changed, strict=True)), f"{name} = {other} changed nothing"
 
