@@ -122,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "seven patterns of MODEL.md, and write REPORT.md with figures and tables.")
     p.add_argument("--out", metavar="DIR", default="results/report", help="report folder (default: results/report)")
     p.add_argument("--size", choices=list(SIZES), default="default",
-                   help="default: as the experiment files say (about 16-20 minutes on 2 cores); small: a quicker, noisier look; "
+                   help="default: as the experiment files say (under an hour on 2 cores: 52 minutes measured with model 3); small: a quicker, noisier look; "
                         "tiny: for tests")
     _executor_options(p, "report")
     p.add_argument("--experiments", metavar="DIR", default=str(EXPERIMENT_DIR),
