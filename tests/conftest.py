@@ -50,10 +50,21 @@ def live_processes_in_group(pgid: int) -> list[int]:
     return live
 
 
+def default_signals() -> None:
+    """In a child: Ctrl-C and the other signals back to their defaults, as a terminal gives them."""
+    for sig in (signal.SIGINT, signal.SIGQUIT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 @contextmanager
 def own_process_group(args: list[str], **popen_kwargs):
-    """Start ``args`` as the leader of a new process group; kill whatever of the group is left at the end."""
-    proc = subprocess.Popen(args, start_new_session=True, **popen_kwargs)
+    """Start ``args`` as the leader of a new process group; kill whatever of the group is left at the end.
+
+    Ctrl-C and the other signals are set back to their defaults in the child, as in a terminal: a test
+    run started in the background by a shell without job control (``cmd &`` in a script) ignores SIGINT,
+    and a child would inherit that, so a Ctrl-C test would see the command finish instead of stop.
+    """
+    proc = subprocess.Popen(args, start_new_session=True, preexec_fn=default_signals, **popen_kwargs)
     try:
         yield proc
     finally:

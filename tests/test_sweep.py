@@ -13,7 +13,7 @@ import pytest
 
 from simulation.errors import InputError
 from simulation.experiment.sweeps import load_experiment, replicate_seeds, run_sweep
-from tests.conftest import live_processes_in_group, own_process_group, run_cli, signal_and_wait_for_group
+from tests.conftest import default_signals, live_processes_in_group, own_process_group, run_cli, signal_and_wait_for_group
 
 DESIGN = """\
 description = "tiny test design"
@@ -329,7 +329,7 @@ def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(tmp_path):
     text = DESIGN.replace("steps = 4", "steps = 60").replace("n_citizens = 100", "n_citizens = 800").replace("replicates = 2", "replicates = 5")
     design = _write(tmp_path, text)
     args = [str(SAMSKABELSE), "sweep", str(design), "--out", str(tmp_path / "out"), "--workers", "1", "--batch-size", "1", "--quiet"]
-    proc = subprocess.Popen(args, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(args, cwd=tmp_path, stderr=subprocess.PIPE, text=True, preexec_fn=default_signals)
     runs = tmp_path / "out" / "runs"
     deadline = time.monotonic() + 60
     while not list(runs.glob("runs-*.csv")) and time.monotonic() < deadline and proc.poll() is None:
