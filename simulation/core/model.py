@@ -117,7 +117,7 @@ class CoCreationModel(mesa.Model):
         sm.offer_relation(self.world, self.p)
         sm.perceive_steering(self.world, self.p)
         sm.give_hours(self.world, self.p)
-        self.world.municipality.needs_knowledge = sm.needs_voiced(self.world, self.p)  # what the municipality knows at the start
+        self.world.municipality.needs_knowledge = sm.needs_voiced(sm.democratic_voice(self.world), self.p)  # what the municipality knows at the start
         sm.produce_outcomes(self.world, self.p)
         sm.set_service_target(self.world, self.p)
         self.indicators: dict[str, float] = compute_indicators(self.world)

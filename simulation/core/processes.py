@@ -600,9 +600,9 @@ def democratic_voice(W: World) -> float:
     return float(((1.0 - a.orientation[c.association[idx]]) * c.autonomy[idx]).sum()) / c.n
 
 
-def needs_voiced(W: World, p: Parameters) -> float:
+def needs_voiced(voice: float, p: Parameters) -> float:
     """What voice tells the municipality of citizens' needs: ``K* = min(1, V / voice_reference)``, V as in :func:`democratic_voice`."""
-    return min(1.0, democratic_voice(W) / p.voice_reference)
+    return min(1.0, voice / p.voice_reference)
 
 
 def set_service_target(W: World, p: Parameters) -> None:
@@ -647,7 +647,7 @@ def review_municipality(W: World, p: Parameters) -> None:
     kept = 1.0 - p.volunteer_substitution * min(1.0, mu.civil_service_output / max(p.staff_service_capacity, 1e-9))
     mu.staffing += p.staffing_adjustment_rate * (kept - mu.staffing)
     mu.service_target += p.aspiration_rate * (mu.service_output - mu.service_target)
-    mu.needs_knowledge += p.needs_knowledge_rate * (needs_voiced(W, p) - mu.needs_knowledge)
+    mu.needs_knowledge += p.needs_knowledge_rate * (needs_voiced(mu.democratic_voice, p) - mu.needs_knowledge)
 
 
 #: The month, in order: :meth:`CoCreationModel.step <simulation.core.model.CoCreationModel.step>` runs
