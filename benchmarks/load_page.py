@@ -1,24 +1,30 @@
-"""A class on one machine: N browser sessions on one page server, on 127.0.0.1.
+"""A class on one machine: N student sessions on one page server, on 127.0.0.1.
 
-    .venv/bin/python benchmarks/load_page.py --sessions 5            # a quick check
-    .venv/bin/python benchmarks/load_page.py --sessions 30           # a class (loads both cores for a few minutes)
+    .venv/bin/python benchmarks/load_page.py --sessions 5                      # 5 headless Chromium sessions
+    .venv/bin/python benchmarks/load_page.py --sessions 30 --client protocol   # a class, without browsers
 
-Starts the page as ``samskabelse viz`` does (one ``solara run`` process), opens N sessions in
-headless Chromium (one browser context each, as N students' browsers), then:
+Starts the page as ``samskabelse viz`` does (one ``solara run`` process), opens N sessions, then:
 
-1. **load**: opens every page at once (or over ``--ramp`` seconds); time until its network and plots are drawn;
+1. **load**: opens every page at once (or over ``--ramp`` seconds); time until its network and plots are there;
 2. **play**: every session presses ▶ at the page's default speed for ``--play`` seconds;
    months per second of each session;
 3. **step**: half the sessions keep playing while the other half press Step ``--steps`` times
-   each, all at once; time from the click to the new month on the page (measured in the page);
+   each, all at once; time from the click to the new month on the page;
 4. **memory**: the server's resident memory before, at its peak, and after every page is closed
    and the server's session culling (``--cull``, the page's default unless given) has run.
 
-The clients run on the same two cores as the server. They do not lay out and paint the pictures
-(a style hides them; the SVG still arrives and is put into the page): drawing 30 pages is the
-work of 30 student computers, not of the server. ``--paint`` draws them anyway.
+Two kinds of client (``--client``):
 
-Prints one summary line per phase; ``--json FILE`` writes the figures.
+* ``chromium`` (default): headless Chromium, one browser context per session, as N students'
+  browsers. They do not lay out and paint the pictures (a style hides them; the SVG still arrives
+  and is put into the page); ``--paint`` draws them anyway. On one 2-core machine about 10 of
+  them saturate the cores the server also needs.
+* ``protocol``: :class:`benchmarks.load_protocol.PageSession`, which speaks Solara's websocket
+  protocol as the browser's widget manager does (the same messages, so the server does the same
+  work) but builds no page: all sessions in this one process, a few per cent of a core.
+
+The clients run on the same two cores as the server. Prints one summary line per phase;
+``--json FILE`` writes the figures.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -35,7 +42,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 MONTH_JS = "parseInt(((document.querySelector('.samskabelse-month .value')?.innerText || '').match(/(\\d+)/) || [0, -1])[1])"
 
@@ -55,6 +63,9 @@ STEP_JS = """async () => {
 }"""
 
 NO_PAINT_CSS = ".samskabelse-layers { display: none; }"
+
+#: The buttons' labels on the (English) page, for the browser client.
+LABELS = {"play": "▶ Play", "pause": "❚❚ Pause", "step": "Step", "reset": "Reset"}
 
 
 def rss_mb(pid: int) -> float:
@@ -83,6 +94,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 def percentile(values: list[float], q: float) -> float:
+    """The ``q`` quantile of ``values`` (linear between neighbours), NaN if there are none."""
     values = sorted(values)
     if not values:
         return float("nan")
@@ -91,134 +103,252 @@ def percentile(values: list[float], q: float) -> float:
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
-async def open_session(browser, url: str, paint: bool, timeout: float, delay: float = 0.0):
-    await asyncio.sleep(delay)
-    context = await browser.new_context(viewport={"width": 1280, "height": 720})
-    page = await context.new_page()
-    t0 = time.monotonic()
-    await page.goto(url, timeout=timeout * 1000)
-    await page.wait_for_function("document.querySelectorAll('.samskabelse-layers svg').length >= 8 && "
-                                 "document.querySelector('.samskabelse-month .value')", timeout=timeout * 1000)
-    loaded = time.monotonic() - t0
-    if not paint:
-        await page.add_style_tag(content=NO_PAINT_CSS)
-    return context, page, loaded
+def load_average() -> float:
+    """The machine's 1-minute load average (everything running, not only this benchmark)."""
+    return round(os.getloadavg()[0], 2)
 
 
-async def try_open_session(browser, url: str, paint: bool, timeout: float, delay: float = 0.0):
-    """:func:`open_session`, or (context, None, None) when the page did not load within ``timeout``."""
-    from playwright.async_api import Error as PlaywrightError
+def start_server(cull: str | None = None, wait: float = 90.0, log: Path | None = None) -> tuple[subprocess.Popen, str, dict]:
+    """Start the page as ``samskabelse viz`` does, on a free port of 127.0.0.1; returns (process, address, environment).
 
-    try:
-        return await open_session(browser, url, paint, timeout, delay)
-    except PlaywrightError:
-        return None, None, None
-
-
-async def press(page, name: str) -> None:
-    await page.locator("button", has_text=name).first.click()
-
-
-async def run(args) -> dict:
-    from playwright.async_api import async_playwright
-
-    from simulation.viz import server_env, solara_command
-    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, free_port
+    The server ends with this process however it ends (``end_with_this_process``); raises
+    RuntimeError (after stopping it) if it does not answer within ``wait`` seconds.
+    """
+    from simulation.viz import end_with_this_process, server_env, solara_command
+    from tests.test_browser import free_port
 
     port = free_port()
     env = server_env()
-    if args.cull:
-        env["SOLARA_KERNEL_CULL_TIMEOUT"] = args.cull
-    log = open(ROOT / "test-artifacts" / "load-server.log", "w") if (ROOT / "test-artifacts").is_dir() else subprocess.DEVNULL
-    server = subprocess.Popen(solara_command("127.0.0.1", port), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    if cull:
+        env["SOLARA_KERNEL_CULL_TIMEOUT"] = cull
+    if log is None and (ROOT / "test-artifacts").is_dir():
+        log = ROOT / "test-artifacts" / "load-server.log"
+    out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - the server's log, open while it runs
+    server = subprocess.Popen(solara_command("127.0.0.1", port), cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                              preexec_fn=end_with_this_process())
     url = f"http://127.0.0.1:{port}/"
-    figures: dict = {"sessions": args.sessions, "ramp_s": args.ramp, "cull_timeout": env["SOLARA_KERNEL_CULL_TIMEOUT"], "paint": args.paint}
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return server, url, env
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                stop_server(server)
+                raise RuntimeError(f"the page server did not answer within {wait:.0f} s") from None
+            time.sleep(0.3)
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    """Stop the page server (SIGTERM, then SIGKILL after 10 s)."""
+    if server.poll() is None:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+
+
+class BrowserSession:
+    """One student's page in headless Chromium (its own browser context)."""
+
+    def __init__(self, browser, url: str, paint: bool, timeout: float) -> None:
+        self.browser, self.url, self.paint, self.timeout = browser, url, paint, timeout
+        self.context = None
+        self.page = None
+
+    async def open(self) -> float:
+        self.context = await self.browser.new_context(viewport={"width": 1280, "height": 720})
+        self.page = await self.context.new_page()
+        t0 = time.monotonic()
+        await self.page.goto(self.url, timeout=self.timeout * 1000)
+        await self.page.wait_for_function("document.querySelectorAll('.samskabelse-layers svg').length >= 8 && "
+                                          "document.querySelector('.samskabelse-month .value')", timeout=self.timeout * 1000)
+        loaded = time.monotonic() - t0
+        if not self.paint:
+            await self.page.add_style_tag(content=NO_PAINT_CSS)
+        return loaded
+
+    async def press(self, control: str) -> None:
+        await self.page.locator("button", has_text=LABELS[control]).first.click()
+
+    async def current_month(self) -> int:
+        return await self.page.evaluate(MONTH_JS)
+
+    async def step(self) -> float:
+        return await self.page.evaluate(STEP_JS)
+
+    async def close(self) -> None:
+        if self.context is not None:
+            await self.context.close()
+
+
+class ChromiumClients:
+    """Headless Chromium: one browser, one context per session."""
+
+    name = "chromium"
+    errors: tuple = ()
+
+    def __init__(self, url: str, args) -> None:
+        self.url, self.args = url, args
+
+    async def __aenter__(self):
+        from playwright.async_api import Error as PlaywrightError
+        from playwright.async_api import async_playwright
+
+        from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+
+        self.errors = (PlaywrightError,)
+        self._playwright = await async_playwright().start()
+        self.browser = await self._playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        try:
+            await self.browser.close()
+        finally:
+            await self._playwright.stop()
+
+    def session(self) -> BrowserSession:
+        return BrowserSession(self.browser, self.url, self.args.paint, self.args.timeout)
+
+
+class ProtocolClients:
+    """Solara's protocol without a browser (:mod:`benchmarks.load_protocol`), every session in this process."""
+
+    name = "protocol"
+
+    def __init__(self, url: str, args) -> None:
+        from benchmarks.load_protocol import ProtocolError
+
+        self.url, self.args = url, args
+        self.errors = (ProtocolError, OSError, TimeoutError)
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        return None
+
+    def session(self):
+        from benchmarks.load_protocol import PageSession
+
+        return PageSession(self.url, timeout=self.args.timeout, assets=not self.args.no_assets)
+
+
+async def try_open(clients, session, delay: float) -> float | None:
+    """Open ``session`` after ``delay`` seconds; its load time, or None when it did not load within the timeout."""
+    await asyncio.sleep(delay)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the page server did not answer within 90 s") from None
-                await asyncio.sleep(0.3)
+        return await session.open()
+    except clients.errors as e:
+        print(f"        a page did not load: {e}", flush=True)
+        return None
+
+
+async def one_class(clients, server: subprocess.Popen, args, figures: dict) -> float:
+    """Phases 1-3 for one class; fills ``figures`` and returns the server's peak RSS seen."""
+    peak = rss_mb(server.pid)
+    sessions = [clients.session() for _ in range(args.sessions)]
+    try:
+        # 1. load: every page at once (or over the ramp)
+        t0 = time.monotonic()
+        cpu0 = cpu_seconds(server.pid)
+        loads = await asyncio.gather(*(try_open(clients, s, i * args.ramp / args.sessions) for i, s in enumerate(sessions)))
+        opened = [s for s, t in zip(sessions, loads, strict=True) if t is not None]
+        times = [t for t in loads if t is not None]
+        figures["pages_loaded"] = len(opened)
+        if not opened:
+            raise RuntimeError(f"no page loaded within {args.timeout} s")
+        figures["load_s"] = {"median": round(statistics.median(times), 2), "max": round(max(times), 2),
+                             "all_open_after": round(time.monotonic() - t0, 2),
+                             "server_cpu_s_per_page": round((cpu_seconds(server.pid) - cpu0) / args.sessions, 2),
+                             "load_average": load_average()}
+        print(f"load    {len(opened)} of {args.sessions} pages loaded within {args.timeout:.0f} s: median {figures['load_s']['median']} s, "
+              f"slowest {figures['load_s']['max']} s; server CPU {figures['load_s']['server_cpu_s_per_page']} s per page", flush=True)
+        peak = max(peak, rss_mb(server.pid))
+
+        # 2. play: everyone presses ▶
+        await asyncio.gather(*(s.press("play") for s in opened))
+        await asyncio.sleep(1.0)
+        start = await asyncio.gather(*(s.current_month() for s in opened))
+        t_start = time.monotonic()
+        cpu_start, client_cpu_start = cpu_seconds(server.pid), time.process_time()
+        samples, loads_seen = [], []
+        while time.monotonic() - t_start < args.play:
+            await asyncio.sleep(min(5.0, args.play))
+            samples.append(rss_mb(server.pid))
+            loads_seen.append(load_average())
+        end = await asyncio.gather(*(s.current_month() for s in opened))
+        elapsed = time.monotonic() - t_start
+        server_cpu = (cpu_seconds(server.pid) - cpu_start) / elapsed
+        client_cpu = (time.process_time() - client_cpu_start) / elapsed
+        rates = [(e - s) / elapsed for s, e in zip(start, end, strict=True)]
+        peak = max(peak, *samples)
+        figures["months_per_s"] = {"min": round(min(rates), 2), "median": round(statistics.median(rates), 2),
+                                   "max": round(max(rates), 2), "seconds": round(elapsed, 1),
+                                   "server_cpu_share_of_one_core": round(server_cpu, 2),
+                                   "server_ms_per_month": round(1000 * server_cpu / max(1e-9, sum(rates)), 1),
+                                   "load_average_max": max(loads_seen)}
+        if clients.name == "protocol":
+            figures["months_per_s"]["client_cpu_share_of_one_core"] = round(client_cpu, 2)
+        print(f"play    months/s per session: min {min(rates):.2f}, median {statistics.median(rates):.2f}, "
+              f"max {max(rates):.2f} (over {elapsed:.0f} s; the page's default speed is 4); server busy "
+              f"{100 * server_cpu:.0f} % of one core, {figures['months_per_s']['server_ms_per_month']} ms per month; "
+              f"load average up to {max(loads_seen)}", flush=True)
+
+        # 3. step: half keep playing, the other half pause and press Step
+        steppers = opened[1::2] or opened
+        await asyncio.gather(*(s.press("pause") for s in steppers))
+        await asyncio.sleep(1.0)
+
+        async def steps(session) -> list[float]:
+            out = []
+            for _ in range(args.steps):
+                out.append(await session.step())
+                await asyncio.sleep(0.2)
+            return out
+
+        cpu_start, t_start = cpu_seconds(server.pid), time.monotonic()
+        latencies = [x for batch in await asyncio.gather(*(steps(s) for s in steppers)) for x in batch]
+        server_cpu = (cpu_seconds(server.pid) - cpu_start) / (time.monotonic() - t_start)
+        peak = max(peak, rss_mb(server.pid))
+        answered = [x for x in latencies if x >= 0]
+        unanswered = len(latencies) - len(answered)
+        figures["step_ms"] = {"p50": round(percentile(answered, 0.5)), "p90": round(percentile(answered, 0.9)),
+                              "max": round(max(answered)) if answered else None, "clicks": len(latencies),
+                              "unanswered": unanswered,
+                              "while_playing": len(opened) - len(steppers) if len(opened) > 1 else 0,
+                              "server_cpu_share_of_one_core": round(server_cpu, 2), "load_average": load_average()}
+        print(f"step    {len(latencies)} clicks from {len(steppers)} sessions while {figures['step_ms']['while_playing']} play: "
+              f"p50 {figures['step_ms']['p50']} ms, p90 {figures['step_ms']['p90']} ms, max {figures['step_ms']['max']} ms"
+              f"{f', {unanswered} unanswered' if unanswered else ''}", flush=True)
+    finally:
+        await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
+    return peak
+
+
+async def run(args) -> dict:
+    """Start the server, run ``args.waves`` classes on it, measure, stop the server."""
+    server, url, env = start_server(args.cull)
+    figures: dict = {"client": args.client, "sessions": args.sessions, "ramp_s": args.ramp,
+                     "cull_timeout": env["SOLARA_KERNEL_CULL_TIMEOUT"], "paint": args.paint, "cores": os.cpu_count()}
+    if args.client == "protocol":
+        figures["assets"] = not args.no_assets
+    Clients = ProtocolClients if args.client == "protocol" else ChromiumClients  # noqa: N806
+    try:
         await asyncio.sleep(2)
         figures["rss_before_mb"] = round(rss_mb(server.pid), 1)
+        figures["load_average_before"] = load_average()
         figures_of_waves = {0: figures}
-
         for wave in range(1, args.waves + 1):
             if args.waves > 1:
                 print(f"--- class {wave} of {args.waves}")
             figures = figures_of_waves.setdefault(wave, dict(figures_of_waves[0]))
-            peak = rss_mb(server.pid)
-            async with async_playwright() as p:
-                browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-                # 1. load: every page at once
-                t0 = time.monotonic()
-                cpu0 = cpu_seconds(server.pid)
-                tried = await asyncio.gather(*(try_open_session(browser, url, args.paint, args.timeout, i * args.ramp / args.sessions)
-                                               for i in range(args.sessions)))
-                opened = [o for o in tried if o[1] is not None]
-                figures["pages_loaded"] = len(opened)
-                if not opened:
-                    raise RuntimeError(f"no page loaded within {args.timeout} s")
-                loads = [o[2] for o in opened]
-                pages = [o[1] for o in opened]
-                figures["load_s"] = {"median": round(statistics.median(loads), 2), "max": round(max(loads), 2),
-                                     "all_open_after": round(time.monotonic() - t0, 2),
-                                     "server_cpu_s_per_page": round((cpu_seconds(server.pid) - cpu0) / args.sessions, 2)}
-                print(f"load    {len(opened)} of {args.sessions} pages loaded within {args.timeout:.0f} s: median {figures['load_s']['median']} s, slowest {figures['load_s']['max']} s; "
-                      f"server CPU {figures['load_s']['server_cpu_s_per_page']} s per page")
-                peak = max(peak, rss_mb(server.pid))
-
-                # 2. play: everyone presses ▶
-                await asyncio.gather(*(press(pg, "▶ Play") for pg in pages))
-                await asyncio.sleep(1.0)
-                start = await asyncio.gather(*(pg.evaluate(MONTH_JS) for pg in pages))
-                t_start = time.monotonic()
-                cpu_start = cpu_seconds(server.pid)
-                samples = []
-                while time.monotonic() - t_start < args.play:
-                    await asyncio.sleep(min(5.0, args.play))
-                    samples.append(rss_mb(server.pid))
-                end = await asyncio.gather(*(pg.evaluate(MONTH_JS) for pg in pages))
-                elapsed = time.monotonic() - t_start
-                server_cpu = (cpu_seconds(server.pid) - cpu_start) / elapsed
-                rates = [(e - s) / elapsed for s, e in zip(start, end, strict=True)]
-                peak = max(peak, *samples)
-                figures["months_per_s"] = {"min": round(min(rates), 2), "median": round(statistics.median(rates), 2),
-                                           "max": round(max(rates), 2), "seconds": round(elapsed, 1),
-                                           "server_cpu_share_of_one_core": round(server_cpu, 2),
-                                           "server_ms_per_month": round(1000 * server_cpu / max(1e-9, sum(rates)), 1)}
-                print(f"play    months/s per session: min {min(rates):.2f}, median {statistics.median(rates):.2f}, "
-                      f"max {max(rates):.2f} (over {elapsed:.0f} s; the page's default speed is 4); server busy "
-                      f"{100 * server_cpu:.0f} % of one core, {figures['months_per_s']['server_ms_per_month']} ms per month")
-
-                # 3. step: half keep playing, the other half pause and press Step
-                steppers = pages[1::2] or pages
-                await asyncio.gather(*(press(pg, "❚❚ Pause") for pg in steppers))
-                await asyncio.sleep(1.0)
-
-                async def steps(pg) -> list[float]:
-                    out = []
-                    for _ in range(args.steps):
-                        out.append(await pg.evaluate(STEP_JS))
-                        await asyncio.sleep(0.2)
-                    return out
-
-                latencies = [x for batch in await asyncio.gather(*(steps(pg) for pg in steppers)) for x in batch]
-                peak = max(peak, rss_mb(server.pid))
-                answered = [x for x in latencies if x >= 0]
-                figures["step_ms"] = {"p50": round(percentile(answered, 0.5)), "p90": round(percentile(answered, 0.9)),
-                                      "max": round(max(answered)) if answered else None, "clicks": len(latencies),
-                                      "unanswered": len(latencies) - len(answered),
-                                      "while_playing": len(pages) - len(steppers) if len(pages) > 1 else 0}
-                print(f"step    {len(latencies)} clicks from {len(steppers)} sessions while {figures['step_ms']['while_playing']} play: "
-                      f"p50 {figures['step_ms']['p50']} ms, p90 {figures['step_ms']['p90']} ms, max {figures['step_ms']['max']} ms")
-                await asyncio.gather(*(o[0].close() for o in tried if o[0] is not None))
-                await browser.close()
+            async with Clients(url, args) as clients:
+                peak = await one_class(clients, server, args, figures)
 
             # 4. memory after everyone left
             figures["rss_peak_mb"] = round(peak, 1)
@@ -231,37 +361,45 @@ async def run(args) -> dict:
             await asyncio.sleep(wait)
             figures["rss_after_mb"] = round(rss_mb(server.pid), 1)
             figures["rss_after_wait_s"] = round(wait)
-            print(f"memory  {wait:.0f} s after the last page closed: {figures['rss_after_mb']} MB")
+            print(f"memory  {wait:.0f} s after the last page closed: {figures['rss_after_mb']} MB", flush=True)
         if args.waves > 1:
             figures = {**figures_of_waves[0], "classes": [figures_of_waves[w] for w in range(1, args.waves + 1)]}
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
     return figures
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sessions", type=int, default=5, help="browser sessions (students)")
+    ap.add_argument("--sessions", type=int, default=5, help="sessions (students)")
+    ap.add_argument("--client", choices=("chromium", "protocol"), default="chromium",
+                    help="headless Chromium, or Solara's protocol without a browser (see above)")
     ap.add_argument("--play", type=float, default=20.0, help="seconds every session plays")
     ap.add_argument("--steps", type=int, default=5, help="Step clicks per stepping session")
     ap.add_argument("--cull", default=None, help="server's session culling after a page closes (default: the page's, see "
                                                   "simulation.viz.SESSION_KEPT_AFTER_CLOSE)")
     ap.add_argument("--after", type=float, default=20.0, help="seconds waited beyond the culling time before the last RSS")
-    ap.add_argument("--timeout", type=float, default=300.0, help="seconds a page may take to load")
+    ap.add_argument("--timeout", type=float, default=300.0, help="seconds a page may take to load (and a click to be answered)")
     ap.add_argument("--ramp", type=float, default=0.0, help="seconds over which the pages are opened (a class opening the "
                                                              "link over half a minute), 0: all at once")
     ap.add_argument("--waves", type=int, default=1, help="classes one after the other on the same server (is memory reused?)")
-    ap.add_argument("--paint", action="store_true", help="let the clients paint the pictures too")
+    ap.add_argument("--paint", action="store_true", help="chromium: let the clients paint the pictures too")
+    ap.add_argument("--no-assets", action="store_true", help="protocol: skip fetching the page's scripts and style sheets")
     ap.add_argument("--json", type=Path, help="write the figures to this file")
     args = ap.parse_args()
     if args.sessions < 1:
-        sys.exit("--sessions must be at least 1")
+        ap.error("--sessions must be at least 1")
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
-    figures = asyncio.run(run(args))
+    signal.signal(signal.SIGTERM, _interrupt)  # a killed benchmark stops its server too (see run's finally)
+    try:
+        figures = asyncio.run(run(args))
+    except KeyboardInterrupt:
+        print("interrupted: the page server is stopped", file=sys.stderr)
+        sys.exit(130)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
     print(json.dumps(figures))
