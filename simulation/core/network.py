@@ -91,11 +91,15 @@ class Ties:
         change. Together they are the symmetric tie matrix: ``U @ x + U.T @ x``.
         """
         if self._matrices is None:
-            n, indptr = self.n, self._row_pointers()
-            # Set the arrays directly: scipy's constructors would copy the int64 indices to int32.
+            n, indptr, indices = self.n, self._row_pointers(), self.v
+            if n < _INT32_LIMIT and len(indices) < _INT32_LIMIT:
+                # 32-bit indices halve what a product reads per tie for the indices (the product is
+                # memory-bound: ~15 % faster at 650,000 citizens); the sums are the same.
+                indptr, indices = indptr.astype(np.int32), indices.astype(np.int32)
+            # Set the arrays directly: scipy's constructors would check and copy them.
             upper, lower = sp.csr_matrix((n, n)), sp.csc_matrix((n, n))
             upper.indptr = lower.indptr = indptr
-            upper.indices = lower.indices = self.v
+            upper.indices = lower.indices = indices
             self._matrices = (upper, lower)
         upper, lower = self._matrices
         upper.data = lower.data = np.ascontiguousarray(self.w, dtype=np.float64) if weighted else np.ones(len(self))
@@ -224,6 +228,10 @@ class Ties:
             mask = mask[keep] if keep is not None else np.insert(mask, insert_at, labels[eu] != labels[ev])
             self._crossing = (labels, _read_only(mask))
             self._crossing_index = None
+
+
+#: Index arrays below this size and citizen counts below it fit scipy's 32-bit sparse indices.
+_INT32_LIMIT = 2**31 - 1
 
 
 def _read_only(a: np.ndarray) -> np.ndarray:
