@@ -283,12 +283,12 @@ def recruit_by_asking(W: World, p: Parameters, rng: np.random.Generator) -> None
     ready = join_probability(readiness(c.motivation, c.generalised_trust, c.trust_municipality, c.peer_volunteering, p), p)
 
     # asks along ties, in both directions of every tie
-    deg = np.maximum(T.degree(), 1)
+    ask_rate = p.asks_per_volunteer / np.maximum(T.degree(), 1)  # per contact, by the asker
     vol_u, vol_v = vol[T.u], vol[T.v]
     # ties from a volunteer to a non-volunteer, each way, by position
     up, down = np.flatnonzero(vol_u > vol_v), np.flatnonzero(vol_v > vol_u)
     asker = np.concatenate((T.u[up], T.v[down]))
-    is_ask = np.flatnonzero(rng.random(len(asker)) < p.asks_per_volunteer / deg[asker])
+    is_ask = np.flatnonzero(rng.random(len(asker)) < ask_rate[asker])
     tie = np.concatenate((up, down))[is_ask]
     asker = asker[is_ask]
     asked = np.where(is_ask < len(up), T.v[tie], T.u[tie])
@@ -423,7 +423,8 @@ def update_trust(W: World, p: Parameters) -> None:
     c.trust_municipality = clip01(c.trust_municipality + p.trust_diffusion * (tbar - c.trust_municipality))
     vbar = np.where(has, sums[:, 1] / safe, 0.0)
     cross = T.crossing_index(c.group)  # bridging ties
-    across = np.bincount(T.u[cross], T.w[cross], minlength=c.n) + np.bincount(T.v[cross], T.w[cross], minlength=c.n)
+    w_cross = T.w[cross]
+    across = np.bincount(T.u[cross], w_cross, minlength=c.n) + np.bincount(T.v[cross], w_cross, minlength=c.n)
     c.peer_volunteering = vbar
     c.bridging_share = np.where(has, across / safe, 0.0)
     activity = np.minimum(1.0, 0.5 * (vol + vbar) / p.volunteering_reference)
