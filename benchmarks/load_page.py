@@ -108,6 +108,15 @@ def load_average() -> float:
     return round(os.getloadavg()[0], 2)
 
 
+def live_sessions(url: str) -> int | None:
+    """How many sessions (Solara kernels) the server holds now, from its ``/resourcez`` page; None if it does not say."""
+    try:
+        with urllib.request.urlopen(url + "resourcez", timeout=10) as r:
+            return int(json.loads(r.read())["kernels"]["total"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def start_server(cull: str | None = None, wait: float = 90.0, log: Path | None = None) -> tuple[subprocess.Popen, str, dict]:
     """Start the page as ``samskabelse viz`` does, on a free port of 127.0.0.1; returns (process, address, environment).
 
@@ -248,7 +257,7 @@ async def try_open(clients, session, delay: float) -> float | None:
         return None
 
 
-async def one_class(clients, server: subprocess.Popen, args, figures: dict) -> float:
+async def one_class(clients, server: subprocess.Popen, url: str, args, figures: dict) -> float:
     """Phases 1-3 for one class; fills ``figures`` and returns the server's peak RSS seen."""
     peak = rss_mb(server.pid)
     sessions = [clients.session() for _ in range(args.sessions)]
@@ -269,6 +278,7 @@ async def one_class(clients, server: subprocess.Popen, args, figures: dict) -> f
         print(f"load    {len(opened)} of {args.sessions} pages loaded within {args.timeout:.0f} s: median {figures['load_s']['median']} s, "
               f"slowest {figures['load_s']['max']} s; server CPU {figures['load_s']['server_cpu_s_per_page']} s per page", flush=True)
         peak = max(peak, rss_mb(server.pid))
+        figures["sessions_on_server"] = live_sessions(url)
 
         # 2. play: everyone presses ▶
         await asyncio.gather(*(s.press("play") for s in opened))
@@ -348,7 +358,7 @@ async def run(args) -> dict:
                 print(f"--- class {wave} of {args.waves}")
             figures = figures_of_waves.setdefault(wave, dict(figures_of_waves[0]))
             async with Clients(url, args) as clients:
-                peak = await one_class(clients, server, args, figures)
+                peak = await one_class(clients, server, url, args, figures)
 
             # 4. memory after everyone left
             figures["rss_peak_mb"] = round(peak, 1)
@@ -361,7 +371,9 @@ async def run(args) -> dict:
             await asyncio.sleep(wait)
             figures["rss_after_mb"] = round(rss_mb(server.pid), 1)
             figures["rss_after_wait_s"] = round(wait)
-            print(f"memory  {wait:.0f} s after the last page closed: {figures['rss_after_mb']} MB", flush=True)
+            figures["sessions_on_server_after"] = live_sessions(url)
+            print(f"memory  {wait:.0f} s after the last page closed: {figures['rss_after_mb']} MB; "
+                  f"{figures['sessions_on_server_after']} sessions left on the server", flush=True)
         if args.waves > 1:
             figures = {**figures_of_waves[0], "classes": [figures_of_waves[w] for w in range(1, args.waves + 1)]}
     finally:
