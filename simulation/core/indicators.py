@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulation.core.state import CHANNEL_ASKED, CHANNEL_OWN_INITIATIVE, YEAR, World
+from simulation.core.state import CHANNEL_ASKED, CHANNEL_OWN_INITIATIVE, RELATIONS, YEAR, World
+
+_SUPPLIER = RELATIONS.index("supplier")
 
 #: Languages the labels are written in.
 LANGUAGES = ("en", "da")
@@ -135,6 +137,11 @@ INDICATOR_RECORDS: tuple[Indicator, ...] = (
          ("Joined", "citizens this month"), ("Nye frivillige", "borgere denne måned"), False),
     _ind("quit", "volunteers who returned to the citizen role this month",
          ("Quit", "volunteers this month"), ("Stoppede", "frivillige denne måned"), False),
+    _ind("switched", "volunteers who moved to another association this month, asked by a supplier competing for contracts",
+         ("Moved to another association", "volunteers this month"), ("Skiftede forening", "frivillige denne måned"), False),
+    _ind("contract_funds_top_quarter", "share of the month's contract funds paid to the quarter of supplier associations "
+         "paid most (0.25 when all are paid alike; 0 when no association has a supplier contract)",
+         ("Contract funds to the top quarter", "share"), ("Kontraktmidler til den øverste fjerdedel", "andel"), False),
     _ind("volunteers", "number of volunteers",
          ("Volunteers", "number"), ("Frivillige", "antal"), False),
     _ind("ties", "number of citizen-citizen ties",
@@ -159,6 +166,15 @@ def label(name: str, lang: str = "en", unit: bool = True) -> str:
         ValueError: ``lang`` is not one of :data:`LANGUAGES`.
     """
     return INDICATOR_BY_NAME[name].label(lang, unit)
+
+
+def top_quarter_share(funds: np.ndarray) -> float:
+    """Share of the total held by the quarter of recipients (rounded up) who get most; 0 when nothing is paid."""
+    total = float(funds.sum())
+    if len(funds) == 0 or total <= 0:
+        return 0.0
+    k = -(-len(funds) // 4)
+    return float(np.partition(funds, len(funds) - k)[len(funds) - k:].sum()) / total
 
 
 def compute_indicators(W: World) -> dict[str, float]:
@@ -219,6 +235,8 @@ def compute_indicators(W: World) -> dict[str, float]:
         "share_own_initiative": own / recruited if recruited else 0.0,
         "joined": float(mu.joined_asked + mu.joined_own_initiative),
         "quit": float(mu.quit),
+        "switched": float(mu.switched),
+        "contract_funds_top_quarter": top_quarter_share(a.contract_funds[a.relation == _SUPPLIER]),
         "volunteers": float(n_vol),
         "ties": float(len(T)),
     }

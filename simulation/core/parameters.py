@@ -190,6 +190,7 @@ class Parameters:
     outgroup_join_penalty: float = _param(0.3, 0.0, 1.0, meaning="how much less likely an asked citizen is to join an association grown out of another group (social distance)", kind="behaviour")
     yield_selection: float = _param(1.0, 0.0, 1.0, meaning="how far pressure for quick results makes outreach weigh a second, own-group candidate and ask the likelier recruit (cream-skimming)", kind="behaviour")
     contract_funding: float = _param(1.0, 0.0, 20.0, meaning="resources a supplier contract pays an association for service delivered, relative to what its members bring at an average size (resource dependence, Pfeffer & Salancik 1978)", kind="behaviour")
+    poaching_share: float = _param(0.5, 0.0, 1.0, meaning="share of the outreach of an association holding a supplier contract that goes to other associations' volunteers instead of citizens not yet volunteering, at full contract competition (competition for the same volunteers; the outreach actually diverted is this times contract_competition)", kind="behaviour")
     orientation_adjustment: float = _param(0.3, 0.0, 1.0, meaning="monthly rate at which an association re-plans its mix of service and voice work to its resources and members", kind="behaviour")
     fit_weight: float = _param(0.6, 0.0, 1.0, meaning="how much a mismatch between a volunteer's preference and the association's orientation lowers motivation and joining: member turnover", kind="behaviour")
 

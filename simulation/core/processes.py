@@ -259,6 +259,35 @@ def expected_join(who: np.ndarray, assoc: np.ndarray, ready: np.ndarray, W: Worl
     return ready[who] * (1.0 - barrier) * (1.0 - distance) * (1.0 - misfit)
 
 
+def poach_volunteers(poacher: np.ndarray, ready: np.ndarray, W: World, p: Parameters,
+                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Competition for the same volunteers: associations ``poacher`` each ask a random volunteer of another association.
+
+    A supplier contract pays per unit delivered (step 9), so under competition for contracts an
+    association gains from members taken from others: a share poaching_share * contract_competition
+    of a supplier's outreach asks goes to a random volunteer instead of to a citizen not yet
+    volunteering (:func:`recruit_by_asking`). The volunteer moves with probability
+
+        P = join_probability * E_ja      if E_ja > E_jb, else 0
+
+    (E as in :func:`expected_join`; b the volunteer's own association: nobody moves to an association
+    that suits them less). Their ties to former co-volunteers are then no longer strengthened by shared
+    activity (step 6). Returns the volunteers who move (each once, to the first successful asker) and
+    their new associations.
+    """
+    c = W.citizens
+    volunteers = np.flatnonzero(c.volunteer)
+    if len(poacher) == 0 or len(volunteers) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    who = volunteers[rng.integers(0, len(volunteers), len(poacher))]
+    current = c.association[who]
+    offer = expected_join(who, poacher, ready, W, p)
+    moves = (poacher != current) & (offer > expected_join(who, current, ready, W, p))
+    moves &= rng.random(len(who)) < p.join_probability * offer
+    moved, first = np.unique(who[moves], return_index=True)
+    return moved, poacher[moves][first]
+
+
 def recruit_by_asking(W: World, p: Parameters, rng: np.random.Generator) -> None:
     """5. Recruitment: being asked through ties and by outreach, and own initiative.
 
@@ -275,7 +304,9 @@ def recruit_by_asking(W: World, p: Parameters, rng: np.random.Generator) -> None
     (w_ij = 1 for outreach). A non-volunteer also joins on own initiative with probability
     self_join_rate * L(r_j), an association of its own group. The channel (asked / own
     initiative) is recorded. Readiness r_j includes the descriptive norm among j's contacts
-    (:func:`readiness`), so joining is conditional cooperation.
+    (:func:`readiness`), so joining is conditional cooperation. Under competition for contracts a
+    supplier's outreach ask goes, with probability poaching_share * contract_competition, to another
+    association's volunteer instead (:func:`poach_volunteers`).
     """
     c, a, T, mu = W.citizens, W.associations, W.ties, W.municipality
     n = c.n
@@ -298,6 +329,12 @@ def recruit_by_asking(W: World, p: Parameters, rng: np.random.Generator) -> None
     # outreach asks by associations
     n_out = rng.poisson(p.outreach_per_association + p.outreach_per_member * a.members)
     out_assoc = np.repeat(np.arange(a.n), n_out)
+    # competition for the same volunteers: part of a supplier's outreach goes to other associations' volunteers
+    poach_share = p.poaching_share * p.contract_competition * (a.relation == SUPPLIER)
+    poacher = np.zeros(0, dtype=np.int64)
+    if poach_share.any():  # no draw otherwise: runs without supplier contracts keep their random numbers
+        poaching = rng.random(len(out_assoc)) < poach_share[out_assoc]
+        poacher, out_assoc = out_assoc[poaching], out_assoc[~poaching]
     wide = rng.random(len(out_assoc)) < p.targeting
     out_target = np.empty(len(out_assoc), dtype=np.int64)
     out_target[wide] = rng.integers(0, n, int(wide.sum()))
@@ -310,6 +347,8 @@ def recruit_by_asking(W: World, p: Parameters, rng: np.random.Generator) -> None
     out_target = np.where(weighs & likelier, second, out_target)
     keep = ~vol[out_target]
     out_assoc, out_target = out_assoc[keep], out_target[keep]
+
+    poached, new_assoc = poach_volunteers(poacher, ready, W, p, rng)  # among those volunteering before this month's joins
 
     target = np.concatenate((asked, out_target))
     assoc = np.concatenate((ask_assoc, out_assoc))
@@ -324,6 +363,8 @@ def recruit_by_asking(W: World, p: Parameters, rng: np.random.Generator) -> None
     c.channel[joined] = CHANNEL_ASKED
     c.months_active[joined] = 0
     mu.joined_asked = len(joined)
+    c.association[poached] = new_assoc
+    mu.switched = len(poached)
 
     # own initiative
     candidates = np.flatnonzero(~c.volunteer)
@@ -478,11 +519,36 @@ def update_staff_threat(W: World, p: Parameters) -> None:
     st.threat = clip01(st.threat + p.threat_rate * (target - st.threat))
 
 
+def contract_funds(a, hours: np.ndarray, p: Parameters) -> np.ndarray:
+    """What each association's supplier contract pays this month (step 9): competition tenders the same funds by delivery.
+
+    K_a = contract_funding [supplier] ((1 - c) o_a + c obar D_a / Dbar), D_a = o_a hours_a (service
+    delivered), obar and Dbar the suppliers' means, c = contract_competition. Without competition a
+    contract pays for the association's orientation to service; with it, the suppliers that deliver most
+    win the funds the others lose.
+    """
+    supplier = a.relation == SUPPLIER
+    pay = p.contract_funding * supplier * a.orientation
+    c = p.contract_competition
+    if c == 0 or not supplier.any():
+        return pay
+    delivered = a.orientation * hours
+    mean_delivered = float(delivered[supplier].mean())
+    if mean_delivered <= 0:
+        return pay
+    tendered = p.contract_funding * supplier * float(a.orientation[supplier].mean()) * delivered / mean_delivered
+    return (1.0 - c) * pay + c * tendered
+
+
 def drift_associations(W: World, p: Parameters) -> None:
     """9. Associations: resource dependence and members set the orientation; autonomy, openness, cooperation, understanding drift.
 
-    Dependence     d_a = K_a / (K_a + M_a),  K_a = contract_funding [supplier] o_a (a supplier contract
-                   pays for service delivered), M_a = members_a / mean members (what members bring)
+    Dependence     d_a = K_a / (K_a + M_a),  M_a = members_a / mean members (what members bring)
+    Contract funds K_a = contract_funding [supplier] ((1 - c) o_a + c obar D_a / Dbar)  (a supplier contract
+                   pays for service delivered; c = contract_competition: the same funds are tendered,
+                   so a share c of them goes by the service each supplier delivered, D_a = o_a times
+                   its members' hours this month, relative to the suppliers' mean Dbar; obar the
+                   suppliers' mean orientation, so the funds in total do not change with c)
     Orientation    o* = (1 - d_a) pibar_a + d_a,  pibar_a the mean preference of a's members for
                    service over voice work (o_own while it has none): resource dependence (Pfeffer &
                    Salancik 1978) and member turnover (who stays and who joins follows the fit, step 3
@@ -501,7 +567,6 @@ def drift_associations(W: World, p: Parameters) -> None:
     """
     a, c = W.associations, W.citizens
     r = p.association_drift_rate
-    supplier = a.relation == SUPPLIER
     partner = a.relation == PARTNERSHIP
     vol = np.flatnonzero(c.volunteer)
     aa = c.association[vol]
@@ -509,7 +574,8 @@ def drift_associations(W: World, p: Parameters) -> None:
     has = members > 0
     preference = np.where(has, np.bincount(aa, c.service_preference[vol], minlength=a.n) / np.maximum(members, 1), a.orientation_own)
     brought = members / max(float(members.mean()), 1e-9)  # 1e-9: a guard against dividing by zero
-    paid = p.contract_funding * supplier * a.orientation
+    paid = contract_funds(a, np.bincount(aa, c.hours[vol], minlength=a.n), p)
+    a.contract_funds = paid
     a.dependence = np.where(paid > 0, paid / np.maximum(paid + brought, 1e-9), 0.0)
     o_target = (1.0 - a.dependence) * preference + a.dependence
     aut_target = a.autonomy_own * (1.0 - p.control_autonomy_loss * a.control_felt * (1.0 - p.partnership_autonomy_shield * partner))
@@ -669,4 +735,4 @@ PROCESSES: tuple[Process, ...] = (
 )
 
 #: Rules that several processes use, documented beside them in the ODD.
-HELPERS: tuple[Callable[..., Any], ...] = (coordination, give_hours, democratic_voice, needs_voiced, set_service_target, join_probability, readiness, expected_join, experience, member_mix)
+HELPERS: tuple[Callable[..., Any], ...] = (coordination, give_hours, poach_volunteers, contract_funds, democratic_voice, needs_voiced, set_service_target, join_probability, readiness, expected_join, experience, member_mix)

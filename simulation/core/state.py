@@ -76,6 +76,7 @@ class Associations:
     support_felt: np.ndarray  # [0, 1] perceived support sigma
     members: np.ndarray  # int, number of volunteers
     dependence: np.ndarray  # [0, 1] share of its resources that comes from a supplier contract
+    contract_funds: np.ndarray  # what its supplier contract pays it this month (relative to what members bring)
     by_group: GroupIndex  # associations sorted by the group they grew out of
 
     @property
@@ -127,6 +128,7 @@ class Municipality:
     facilitation_spending: float = 0.0  # budget spent on staff time facilitating
     joined_asked: int = 0
     joined_own_initiative: int = 0
+    switched: int = 0  # volunteers who moved to another association this month (poached)
     quit: int = 0
 
 
@@ -196,7 +198,7 @@ def initial_world(p: Parameters, rng_network: np.random.Generator, rng_populatio
         partner_trust=clip01(r.normal(p.initial_trust_municipality, p.partner_trust_spread, na)),
         understanding=np.full(na, p.initial_understanding), staff=np.arange(na) % ns,
         control_felt=np.zeros(na), support_felt=np.zeros(na), members=np.zeros(na, dtype=np.int64),
-        dependence=np.zeros(na), by_group=GroupIndex.of(a_group, g),
+        dependence=np.zeros(na), contract_funds=np.zeros(na), by_group=GroupIndex.of(a_group, g),
     )
 
     # Initial volunteers: the most ready citizens are likelier to volunteer; each joins an
