@@ -23,21 +23,30 @@ SEEDS = (1, 2, 3)
 YEARS = 10
 
 
+#: Population for counts of rare events (volunteers moving between associations).
+N_COUNTS = 1000
+
+
 @cache
-def _late(items: tuple, steps: int) -> dict[str, np.ndarray]:
-    """Mean of the last 24 months of every indicator, one value per seed."""
-    rows = []
+def _runs(items: tuple, steps: int, n: int) -> tuple:
+    """The results table of one run per seed, at ``n`` citizens and the probes' densities."""
+    runs = []
     for seed in SEEDS:
-        m = CoCreationModel(n_citizens=N, n_associations=round(ASSOCIATIONS_PER_1000 * N / 1000),
-                            n_staff=round(STAFF_PER_1000 * N / 1000), steps=steps, rng=seed, **dict(items))
+        m = CoCreationModel(n_citizens=n, n_associations=round(ASSOCIATIONS_PER_1000 * n / 1000),
+                            n_staff=round(STAFF_PER_1000 * n / 1000), steps=steps, rng=seed, **dict(items))
         for _ in range(steps):
             m.step()
-        rows.append(m.results().iloc[-24:].mean(numeric_only=True))
+        runs.append(m.results())
+    return tuple(runs)
+
+
+def _per_seed(rows: list) -> dict[str, np.ndarray]:
     return {k: np.array([r[k] for r in rows]) for k in rows[0].index}
 
 
 def late(steps: int = 12 * YEARS, **settings) -> dict[str, np.ndarray]:
-    return _late(tuple(sorted(settings.items())), steps)
+    """Mean of the last 24 months of every indicator, one value per seed, at N citizens."""
+    return _per_seed([r.iloc[-24:].mean(numeric_only=True) for r in _runs(tuple(sorted(settings.items())), steps, N)])
 
 
 def moved(lever: str, working, failing, base: dict, steps: int = 12 * YEARS) -> tuple[dict, dict]:
@@ -133,25 +142,9 @@ def test_7_organisational_egoism_closes_bridging_and_synergy():
     assert falls(ok["synergy"], bad["synergy"], by=0.05), (ok["synergy"], bad["synergy"])
 
 
-#: Population for counts of rare events (volunteers moving between associations).
-N_COUNTS = 1000
-
-
-@cache
-def _totals(items: tuple, steps: int) -> dict[str, np.ndarray]:
-    """Sum over the whole run of every indicator, one value per seed, at N_COUNTS citizens (counts of rare events)."""
-    rows = []
-    for seed in SEEDS:
-        m = CoCreationModel(n_citizens=N_COUNTS, n_associations=round(ASSOCIATIONS_PER_1000 * N_COUNTS / 1000),
-                            n_staff=round(STAFF_PER_1000 * N_COUNTS / 1000), steps=steps, rng=seed, **dict(items))
-        for _ in range(steps):
-            m.step()
-        rows.append(m.results().sum(numeric_only=True))
-    return {k: np.array([r[k] for r in rows]) for k in rows[0].index}
-
-
 def totals(steps: int = 12 * YEARS, **settings) -> dict[str, np.ndarray]:
-    return _totals(tuple(sorted(settings.items())), steps)
+    """Sum over the whole run of every indicator, one value per seed, at N_COUNTS citizens (counts of rare events)."""
+    return _per_seed([r.sum(numeric_only=True) for r in _runs(tuple(sorted(settings.items())), steps, N_COUNTS)])
 
 
 def test_7_organisational_egoism_under_contracting_competes_for_the_same_volunteers_and_funds():
