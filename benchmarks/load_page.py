@@ -117,7 +117,8 @@ def live_sessions(url: str) -> int | None:
         return None
 
 
-def start_server(cull: str | None = None, wait: float = 90.0, log: Path | None = None) -> tuple[subprocess.Popen, str, dict]:
+def start_server(cull: str | None = None, wait: float = 90.0, log: Path | None = None,
+                 extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str, dict]:
     """Start the page as ``samskabelse viz`` does, on a free port of 127.0.0.1; returns (process, address, environment).
 
     The server ends with this process however it ends (``end_with_this_process``); raises
@@ -130,6 +131,7 @@ def start_server(cull: str | None = None, wait: float = 90.0, log: Path | None =
     env = server_env()
     if cull:
         env["SOLARA_KERNEL_CULL_TIMEOUT"] = cull
+    env.update(extra_env or {})
     if log is None and (ROOT / "test-artifacts").is_dir():
         log = ROOT / "test-artifacts" / "load-server.log"
     out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - the server's log, open while it runs
@@ -189,8 +191,10 @@ class BrowserSession:
     async def step(self) -> float:
         return await self.page.evaluate(STEP_JS)
 
-    async def close(self) -> None:
+    async def close(self, beacon: bool = False) -> None:
         if self.context is not None:
+            if beacon and self.page is not None:
+                await self.page.close(run_before_unload=True)  # the page's beforeunload sends the close beacon
             await self.context.close()
 
 
@@ -336,15 +340,17 @@ async def one_class(clients, server: subprocess.Popen, url: str, args, figures: 
               f"p50 {figures['step_ms']['p50']} ms, p90 {figures['step_ms']['p90']} ms, max {figures['step_ms']['max']} ms"
               f"{f', {unanswered} unanswered' if unanswered else ''}", flush=True)
     finally:
-        await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
+        await asyncio.gather(*(s.close(beacon=args.beacon) for s in sessions), return_exceptions=True)
     return peak
 
 
 async def run(args) -> dict:
     """Start the server, run ``args.waves`` classes on it, measure, stop the server."""
-    server, url, env = start_server(args.cull)
-    figures: dict = {"client": args.client, "sessions": args.sessions, "ramp_s": args.ramp,
-                     "cull_timeout": env["SOLARA_KERNEL_CULL_TIMEOUT"], "paint": args.paint, "cores": os.cpu_count()}
+    extra_env = dict(item.split("=", 1) for item in args.server_env)
+    server, url, env = start_server(args.cull, extra_env=extra_env)
+    figures: dict = {"server_env": extra_env, "client": args.client, "sessions": args.sessions, "ramp_s": args.ramp,
+                     "cull_timeout": env["SOLARA_KERNEL_CULL_TIMEOUT"], "paint": args.paint, "beacon": args.beacon,
+                     "cores": os.cpu_count()}
     if args.client == "protocol":
         figures["assets"] = not args.no_assets
     Clients = ProtocolClients if args.client == "protocol" else ChromiumClients  # noqa: N806
@@ -399,12 +405,18 @@ def main() -> None:
     ap.add_argument("--ramp", type=float, default=0.0, help="seconds over which the pages are opened (a class opening the "
                                                              "link over half a minute), 0: all at once")
     ap.add_argument("--waves", type=int, default=1, help="classes one after the other on the same server (is memory reused?)")
+    ap.add_argument("--beacon", action="store_true", help="closed pages tell the server at once, as a browser tab closed by "
+                                                            "its student does; otherwise the server frees them at its culling")
     ap.add_argument("--paint", action="store_true", help="chromium: let the clients paint the pictures too")
     ap.add_argument("--no-assets", action="store_true", help="protocol: skip fetching the page's scripts and style sheets")
+    ap.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
+                    help="an environment variable for the server (e.g. MALLOC_ARENA_MAX=2); may be repeated")
     ap.add_argument("--json", type=Path, help="write the figures to this file")
     args = ap.parse_args()
     if args.sessions < 1:
         ap.error("--sessions must be at least 1")
+    if any("=" not in item or item.startswith("=") for item in args.server_env):
+        ap.error("--server-env takes NAME=VALUE")
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
     signal.signal(signal.SIGTERM, _interrupt)  # a killed benchmark stops its server too (see run's finally)
     try:

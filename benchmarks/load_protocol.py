@@ -145,6 +145,7 @@ class PageSession:
         self._ws = None
         self._reader: asyncio.Task | None = None
         self._error: BaseException | None = None
+        self._cookie = ""
 
     # --- messages ---------------------------------------------------------------------------
     def _message(self, msg_type: str, content: dict) -> str:
@@ -257,7 +258,7 @@ class PageSession:
         """Load the page as a browser does; returns the seconds until its pictures and month are there."""
         t0 = time.monotonic()
         html, cookies = await asyncio.to_thread(_get, self.base_url, "", self.timeout)
-        cookie = "; ".join(c.split(";", 1)[0] for c in cookies)
+        cookie = self._cookie = "; ".join(c.split(";", 1)[0] for c in cookies)
         if self.assets:
             for url in asset_links(html.decode("utf8", "replace"), self.base_url):
                 await asyncio.to_thread(_get, url, cookie, self.timeout)
@@ -315,10 +316,20 @@ class PageSession:
             return -1.0
         return 1000 * (time.monotonic() - t0)
 
-    async def close(self) -> None:
-        """Close the connection, as a closed tab does (the server keeps the session until its culling)."""
+    async def close(self, beacon: bool = False) -> None:
+        """Close the connection, as a closed tab does.
+
+        With ``beacon``, also tell the server the page is gone, as a browser's ``beforeunload``
+        does (``navigator.sendBeacon`` to ``/_solara/api/close/<kernel id>``): the server then
+        frees the session at once. Without it (a tab that crashed, a laptop put to sleep, or
+        headless Chromium closed by the benchmark) the server keeps the session until its culling.
+        """
         if self._ws is not None:
             await self._ws.close()
+            if beacon:
+                url = self.base_url + f"_solara/api/close/{self.kernel_id}?" + urllib.parse.urlencode({"session_id": self.client_id})
+                request = urllib.request.Request(url, data=b"", method="POST", headers={"Cookie": self._cookie} if self._cookie else {})
+                await asyncio.to_thread(lambda: urllib.request.urlopen(request, timeout=self.timeout).close())
         if self._reader is not None:
             try:
                 await asyncio.wait_for(self._reader, 10)

@@ -16,7 +16,7 @@ import pytest
 if importlib.util.find_spec("solara") is None:
     pytest.skip("the page needs the 'viz' extra (solara is not installed)", allow_module_level=True)
 
-from benchmarks.load_page import start_server, stop_server
+from benchmarks.load_page import live_sessions, start_server, stop_server
 from benchmarks.load_protocol import PageSession, unpack_binary_message
 
 pytestmark = pytest.mark.timeout(90)
@@ -24,7 +24,8 @@ pytestmark = pytest.mark.timeout(90)
 
 @pytest.fixture(scope="module")
 def page_url():
-    server, url, _env = start_server(cull="10s", wait=60)
+    # sessions closed without the beacon stay for a minute: longer than these tests take
+    server, url, _env = start_server(cull="60s", wait=60)
     try:
         yield url
     finally:
@@ -79,3 +80,19 @@ def test_play_advances_the_month_and_pause_stops_it(page_url):
 
     asyncio.run(scenario())
 
+
+
+def test_a_tab_closed_with_its_beacon_is_freed_at_once(page_url):
+    async def scenario():
+        s = PageSession(page_url, timeout=30, assets=False)
+        await s.open()
+        before = live_sessions(page_url)
+        assert before is not None and before >= 1
+        await s.close(beacon=True)
+        for _ in range(50):  # 5 s, far less than the server's culling (60 s here)
+            if live_sessions(page_url) == before - 1:
+                return
+            await asyncio.sleep(0.1)
+        pytest.fail(f"the session was not freed after its close beacon (sessions: {before} -> {live_sessions(page_url)})")
+
+    asyncio.run(scenario())
