@@ -4,7 +4,7 @@ A browser opening the page (read from Solara 1.58's ``main-vuetify.js`` and its 
 and checked against the frames a headless Chromium sends, see ``benchmarks/README.md``):
 
 1. ``GET /``: the page's HTML, which sets the ``solara-session-id`` cookie; then its scripts and
-   style sheets (``--assets``: fetched here too, as a fresh browser does);
+   style sheets (fetched here too unless ``assets=False``, as a browser with an empty cache does);
 2. a websocket to ``/jupyter/api/kernels/<kernel id>/channels?session_id=<client id>``, both
    new random UUIDs, with the cookie; Jupyter's JSON messages on it (channel ``shell``);
 3. ``kernel_info_request``; ``comm_open`` of a ``solara.control`` comm and on it
@@ -14,7 +14,9 @@ and checked against the frames a headless Chromium sends, see ``benchmarks/READM
    control comm; the browser answers the theme widget's ``dark_effective`` once;
 4. from then on, the server sends ``comm_msg`` updates (``{"method": "update", "state": ...}``) of
    the widgets that change, and a click on a button is a ``comm_msg`` to its widget:
-   ``{"method": "custom", "content": {"event": "click", "data": {...}}}``.
+   ``{"method": "custom", "content": {"event": "click", "data": {...}}}``;
+5. a tab closed by its student closes the websocket and posts a beacon to
+   ``/_solara/api/close/<kernel id>?session_id=<client id>``; the server then frees the session.
 
 :class:`PageSession` does exactly that and keeps every widget's state, so it can find the page's
 buttons by their CSS class (``samskabelse-play``, ``samskabelse-step``, ...) and read the month
@@ -338,7 +340,7 @@ class PageSession:
 
 
 async def _demo(url: str | None) -> None:
-    import subprocess
+    """Open one session (on a fresh server unless ``url`` is given), Step once, play 3 s."""
     import sys
     from pathlib import Path
 
@@ -362,7 +364,6 @@ async def _demo(url: str | None) -> None:
     finally:
         if server is not None:
             stop_server(server)
-    del subprocess
 
 
 if __name__ == "__main__":
