@@ -716,3 +716,35 @@ def test_a_model_the_page_is_done_with_is_freed(page):
     state.current_model.set(None)
     gc.collect()
     assert current() is None
+
+
+def test_the_years_layer_kept_between_years_is_what_drawing_it_afresh_gives(page):
+    """The yearly layer is kept while its lines stay the same (a sixth of a playing server's time went to
+    building it again every month); the page must still show exactly what drawing it afresh gives, month by
+    month: across year ends, the live lever pressed at a year's end (which changes that month's point of the
+    steering line) and a Reset (a new run, the old one faint, perhaps other axes)."""
+    from simulation.viz import components, svg
+
+    def afresh() -> list[str]:
+        model, kept = state.current_model.value, state.kept_runs.value
+        columns = svg.record_run(model, 0, "").columns
+        months = max([model.parameters.steps, *(r.months - 1 for r in kept)])
+        return sorted(svg.panel_history(spec, svg.panel_frame(spec, [columns, *(r.columns for r in kept)], months), columns)
+                      for _key, spec in components.panel_specs(state.extra_indicator.value))
+
+    def shown() -> list[str]:
+        return sorted(w for w in _svgs(page) if "samskabelse-panel-history" in w)
+
+    layers = set()
+    for run_months, lever_at in ((26, 24), (14, None)):
+        for month in range(1, run_months + 1):
+            _button(page, "Step").click()
+            assert shown() == afresh(), f"month {month}"
+            layers.add(tuple(shown()))
+            if month == lever_at:
+                _button(page, "Over-steer (0.9)").click()
+                assert shown() == afresh(), f"month {month}, the live lever pressed"
+                layers.add(tuple(shown()))
+        _button(page, "Reset").click()
+        assert shown() == afresh(), "after Reset"
+    assert len(layers) == 4  # none before month 12, new at 12 and 24, and again at 24's lever press

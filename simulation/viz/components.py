@@ -519,15 +519,19 @@ def Panel(key: str, spec: PlotSpec, months: int):
     frame = svg.panel_frame(spec, [columns, *(r.columns for r in earlier)], months)
     static = solara.use_memo(lambda: svg.panel_static(spec, frame, lang, [r.columns for r in earlier]), [spec, frame, lang, earlier])
     legend = solara.use_memo(lambda: panel_legend(spec, lang), [spec, lang])
+    years = solara.use_memo(svg.YearsLayer, [])
 
     def same_axes(m, shared) -> dict | None:
-        cols, _ = _shared_columns(m, shared)
-        ok = m is model and svg.panel_frame(spec, [cols, *(r.columns for r in earlier)], months) == frame
-        return cols if ok else None
+        # once a month for both layers of this panel
+        if ("axes", key) not in shared:
+            cols, _ = _shared_columns(m, shared)
+            ok = m is model and svg.panel_frame(spec, [cols, *(r.columns for r in earlier)], months) == frame
+            shared["axes", key] = cols if ok else None
+        return shared["axes", key]
 
     def produce_history(m, shared):
         cols = same_axes(m, shared)
-        return None if cols is None else svg.panel_history(spec, frame, cols)
+        return None if cols is None else years(spec, frame, cols)
 
     def produce_recent(m, shared):
         cols = same_axes(m, shared)
@@ -537,7 +541,7 @@ def Panel(key: str, spec: PlotSpec, months: int):
         with solara.Div(classes=["samskabelse-layers"]):
             solara.HTML(tag="div", unsafe_innerHTML=static)
             # the run's whole years change once a year, the months since at each month
-            followed_html(f"panel-{key}-years", svg.panel_history(spec, frame, columns), produce_history)
+            followed_html(f"panel-{key}-years", years(spec, frame, columns), produce_history)
             followed_html(f"panel-{key}", svg.panel_moving(spec, frame, columns, lang, changes, since_history=True), produce_recent)
         solara.HTML(tag="div", unsafe_innerHTML=legend)
 

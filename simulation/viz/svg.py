@@ -291,15 +291,50 @@ def history_cut(months: int) -> int:
     return YEAR * ((months - 1) // YEAR) if months > 1 else 0
 
 
-def panel_history(spec: PlotSpec, frame: PanelFrame, columns: Mapping[str, Sequence[float]]) -> str:
-    """The current run's lines over its completed years (months 0 .. :func:`history_cut`)."""
-    parts = []
+def history_lines(spec: PlotSpec, columns: Mapping[str, Sequence[float]]) -> tuple[np.ndarray, ...]:
+    """Each line's values over the run's completed years (months 0 .. :func:`history_cut`; empty before a year)."""
+    lines = []
     for s in spec.series:
         v = series_array(columns, s)
         cut = history_cut(len(v))
-        if cut:
-            parts.append(_polyline(frame.x(cut + 1), frame.y(v[:cut + 1], s.right), s))
+        lines.append(v[:cut + 1] if cut else v[:0])
+    return tuple(lines)
+
+
+def panel_history(spec: PlotSpec, frame: PanelFrame, columns: Mapping[str, Sequence[float]],
+                  lines: Sequence[np.ndarray] | None = None) -> str:
+    """The current run's lines over its completed years (months 0 .. :func:`history_cut`).
+
+    ``lines``: :func:`history_lines` of ``columns``, if already at hand.
+    """
+    if lines is None:
+        lines = history_lines(spec, columns)
+    parts = [_polyline(frame.x(len(v)), frame.y(v, s.right), s) for s, v in zip(spec.series, lines, strict=True) if len(v)]
     return _svg(f"0 0 {PANEL_W} {PANEL_H}", "".join(parts), "samskabelse-panel-history")
+
+
+class YearsLayer:
+    """:func:`panel_history` of one panel, drawn again only when what it draws has changed.
+
+    The layer is a function of the panel, its axes and each line's values over the completed
+    years, which stay the same for 11 months in 12: a playing page would otherwise build the same
+    SVG text every month for every panel (a sixth of the server's time with a class playing).
+    One per panel and session; the last layer drawn is kept.
+    """
+
+    def __init__(self) -> None:
+        self._last: tuple | None = None
+
+    def __call__(self, spec: PlotSpec, frame: PanelFrame, columns: Mapping[str, Sequence[float]]) -> str:
+        """:func:`panel_history` of ``columns``: the last one drawn if its lines and axes are the same."""
+        lines = history_lines(spec, columns)
+        last = self._last  # one read: another thread may replace it meanwhile
+        if (last is not None and last[0] is spec and last[1] == frame and len(last[2]) == len(lines)
+                and all(np.array_equal(a, b, equal_nan=True) for a, b in zip(last[2], lines, strict=True))):
+            return last[3]
+        drawn = panel_history(spec, frame, columns, lines)
+        self._last = (spec, frame, lines, drawn)
+        return drawn
 
 
 def panel_moving(spec: PlotSpec, frame: PanelFrame, columns: Mapping[str, Sequence[float]], lang: str,
