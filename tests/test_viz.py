@@ -664,12 +664,6 @@ def test_the_server_frees_a_closed_pages_session_within_minutes():
     assert viz.server_env({"SOLARA_KERNEL_CULL_TIMEOUT": "1h"})["SOLARA_KERNEL_CULL_TIMEOUT"] == "1h"  # the user's wins
 
 
-def test_the_server_uses_the_allocator_that_gives_freed_memory_back():
-    """On Python's small-object allocator the server kept ~4 MB per student of a class after it left (benchmarks/README.md)."""
-    assert viz.server_env({})["PYTHONMALLOC"] == "malloc"
-    assert viz.server_env({"PYTHONMALLOC": "pymalloc"})["PYTHONMALLOC"] == "pymalloc"  # the user's wins
-
-
 def test_any_other_public_indicator_can_be_plotted(page):
     from simulation.core.indicators import PUBLIC_INDICATORS
     from simulation.core.indicators import label as indicator_label

@@ -77,16 +77,11 @@ def server_env(base: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of the server: no usage telemetry, matplotlib without a display, sessions freed soon after closing.
 
     ``SOLARA_KERNEL_CULL_TIMEOUT`` set by the user (e.g. ``2m`` or ``1h``) wins over
-    :data:`SESSION_KEPT_AFTER_CLOSE`; so does a ``PYTHONMALLOC`` of the user's.
+    :data:`SESSION_KEPT_AFTER_CLOSE`.
     """
     env = dict(os.environ if base is None else base)
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"  # solara reports usage to a web service by default
     env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", SESSION_KEPT_AFTER_CLOSE)
-    # Python's own small-object allocator keeps a 256 kB arena until every object in it is freed,
-    # so after a class the server stayed about 4 MB per student above its start; on the C allocator
-    # the page's malloc_trim gives freed memory back (30 sessions: +57 MB instead of +115 after
-    # they closed, at the same speed; benchmarks/README.md)
-    env.setdefault("PYTHONMALLOC", "malloc")
     env.setdefault("MPLBACKEND", "Agg")
     # solara warns at every page load over plain http on 127.0.0.1 about iframe cookies,
     # which do not concern a local page
