@@ -8,6 +8,7 @@ generated at known parameters.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import shutil
 
 import numpy as np
@@ -21,6 +22,8 @@ from simulation.experiment.calibration.data import DATA_FILE, find_country
 from simulation.experiment.calibration.design import CalibrationSettings, behaviour_prior, country_run
 from simulation.experiment.calibration.measurement import CALIBRATED_MEASUREMENT, Prior, societal_trust
 from simulation.experiment.sweeps import SweepInterrupted
+
+calibrate_module = importlib.import_module("simulation.experiment.calibration.calibrate")
 
 #: Known parameters the synthetic countries are generated at.
 TRUE = {"join_readiness_midpoint": 0.62, "trust_at_reference": 0.5, "trust_slope": 0.1}
@@ -55,11 +58,28 @@ def synthetic(tmp_path_factory):
     return path
 
 
+#: What the output folder held each time the calibration read the code's revision (see the fixture below).
+OUTPUTS_AT_PROVENANCE: list[list[str]] = []
+
+
 @pytest.fixture(scope="module")
 def calibrated(synthetic, tmp_path_factory):
     out = tmp_path_factory.mktemp("cal") / "cal"
-    run_calibration(_settings(), out, data_file=synthetic, workers=2, progress=False, temporal=False)
+    real = calibrate_module.provenance
+
+    def recording_provenance():
+        OUTPUTS_AT_PROVENANCE.append(sorted(p.name for p in out.glob("*.csv")))
+        return real()
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(calibrate_module, "provenance", recording_provenance)
+        run_calibration(_settings(), out, data_file=synthetic, workers=2, progress=False, temporal=False)
     return out
+
+
+def test_the_manifest_records_the_revision_before_any_output_is_written(calibrated):
+    """Read after the outputs, a calibration into its committed folder called its own clean revision "-dirty"."""
+    assert OUTPUTS_AT_PROVENANCE == [[]], OUTPUTS_AT_PROVENANCE
 
 
 def test_calibration_recovers_the_parameters_the_data_were_made_with(calibrated):

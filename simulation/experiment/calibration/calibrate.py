@@ -109,6 +109,7 @@ def run_calibration(settings: CalibrationSettings, out_dir: str | Path, executor
     data = read_countries(data_file)
     size = settings.size
     started, t0 = now(), time.perf_counter()
+    code = provenance()  # before any output is written: rewriting committed outputs would make the revision "-dirty"
 
     design = emulator_design(settings)
     say(f"Calibration ({settings.size_name}): {design.n_runs} runs of {size.n_citizens:,} citizens for "
@@ -174,7 +175,7 @@ def run_calibration(settings: CalibrationSettings, out_dir: str | Path, executor
                          "n_citizens": PATTERN_CITIZENS}
 
     manifest = {
-        "kind": "calibration", **provenance(), "started": started, "finished": now(),
+        "kind": "calibration", **code, "started": started, "finished": now(),
         "wall_time_seconds": round(time.perf_counter() - t0, 1), "run_time_seconds": round(t_runs, 1),
         "settings": settings.to_json(), "data_file": display(data_file),
         "data_sha256": hashlib.sha256(data_file.read_bytes()).hexdigest(), "countries": data["country_code"].tolist(),
