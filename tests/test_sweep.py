@@ -428,8 +428,9 @@ def test_a_second_sweep_into_the_same_folder_is_refused_with_who_holds_it(tmp_pa
 
     from tests.conftest import SAMSKABELSE
 
-    # long enough (about 20 s on one worker) that the second command, which needs a few seconds to start, meets it running
-    text = DESIGN.replace("steps = 4", "steps = 240").replace("n_citizens = 100", "n_citizens = 800").replace("replicates = 2", "replicates = 3")
+    # long enough (about 40 s on one worker) that the second command, which needs a few seconds to start (more on a
+    # busy machine: at 20 s the first once ended before the second had started), meets it running
+    text = DESIGN.replace("steps = 4", "steps = 480").replace("n_citizens = 100", "n_citizens = 800").replace("replicates = 2", "replicates = 3")
     design = _write(tmp_path, text)
     out = tmp_path / "out"
     args = [str(SAMSKABELSE), "sweep", str(design), "--out", str(out), "--workers", "1", "--batch-size", "1", "--quiet"]
