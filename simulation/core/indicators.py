@@ -15,9 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulation.core.state import CHANNEL_ASKED, CHANNEL_OWN_INITIATIVE, RELATIONS, YEAR, World
-
-_SUPPLIER = RELATIONS.index("supplier")
+from simulation.core.state import CHANNEL_ASKED, CHANNEL_OWN_INITIATIVE, SUPPLIER, YEAR, World
 
 #: Languages the labels are written in.
 LANGUAGES = ("en", "da")
@@ -236,7 +234,7 @@ def compute_indicators(W: World) -> dict[str, float]:
         "joined": float(mu.joined_asked + mu.joined_own_initiative),
         "quit": float(mu.quit),
         "switched": float(mu.switched),
-        "contract_funds_top_quarter": top_quarter_share(a.contract_funds[a.relation == _SUPPLIER]),
+        "contract_funds_top_quarter": top_quarter_share(a.contract_funds[a.relation == SUPPLIER]),
         "volunteers": float(n_vol),
         "ties": float(len(T)),
     }

@@ -26,14 +26,15 @@ from simulation.core.state import (
     CHANNEL_ASKED,
     CHANNEL_NONE,
     CHANNEL_OWN_INITIATIVE,
+    NO_RELATION,
+    PARTNERSHIP,
     RELATIONS,
+    SUPPLIER,
     World,
     clip01,
     member_mix,
     readiness,
 )
-
-NO_RELATION, SUPPLIER, PARTNERSHIP = (RELATIONS.index(r) for r in ("none", "supplier", "partnership"))
 
 
 class RunningModel(Protocol):
@@ -519,20 +520,21 @@ def update_staff_threat(W: World, p: Parameters) -> None:
     st.threat = clip01(st.threat + p.threat_rate * (target - st.threat))
 
 
-def contract_funds(a, hours: np.ndarray, p: Parameters) -> np.ndarray:
+def contract_funds(a, member_association: np.ndarray, member_hours: np.ndarray, p: Parameters) -> np.ndarray:
     """What each association's supplier contract pays this month (step 9): competition tenders the same funds by delivery.
 
     K_a = contract_funding [supplier] ((1 - c) o_a + c obar D_a / Dbar), D_a = o_a hours_a (service
-    delivered), obar and Dbar the suppliers' means, c = contract_competition. Without competition a
-    contract pays for the association's orientation to service; with it, the suppliers that deliver most
-    win the funds the others lose.
+    delivered), hours_a the hours its members (``member_association``, ``member_hours``) gave this month,
+    obar and Dbar the suppliers' means, c = contract_competition. Without competition a contract pays for
+    the association's orientation to service; with it, the suppliers that deliver most win the funds the
+    others lose.
     """
     supplier = a.relation == SUPPLIER
     pay = p.contract_funding * supplier * a.orientation
     c = p.contract_competition
     if c == 0 or not supplier.any():
         return pay
-    delivered = a.orientation * hours
+    delivered = a.orientation * np.bincount(member_association, member_hours, minlength=a.n)
     mean_delivered = float(delivered[supplier].mean())
     if mean_delivered <= 0:
         return pay
@@ -574,7 +576,7 @@ def drift_associations(W: World, p: Parameters) -> None:
     has = members > 0
     preference = np.where(has, np.bincount(aa, c.service_preference[vol], minlength=a.n) / np.maximum(members, 1), a.orientation_own)
     brought = members / max(float(members.mean()), 1e-9)  # 1e-9: a guard against dividing by zero
-    paid = contract_funds(a, np.bincount(aa, c.hours[vol], minlength=a.n), p)
+    paid = contract_funds(a, aa, c.hours[vol], p)
     a.contract_funds = paid
     a.dependence = np.where(paid > 0, paid / np.maximum(paid + brought, 1e-9), 0.0)
     o_target = (1.0 - a.dependence) * preference + a.dependence

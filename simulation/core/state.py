@@ -25,6 +25,7 @@ CHANNEL_NAMES = {CHANNEL_NONE: "none", CHANNEL_ASKED: "asked", CHANNEL_OWN_INITI
 
 #: Relation of an association to the municipality (``Associations.relation``).
 RELATIONS = ("none", "supplier", "partnership")
+NO_RELATION, SUPPLIER, PARTNERSHIP = (RELATIONS.index(r) for r in RELATIONS)
 
 
 @dataclass
