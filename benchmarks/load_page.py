@@ -3,15 +3,18 @@
     .venv/bin/python benchmarks/load_page.py --sessions 5                      # 5 headless Chromium sessions
     .venv/bin/python benchmarks/load_page.py --sessions 30 --client protocol   # a class, without browsers
 
-Starts the page as ``samskabelse viz`` does (one ``solara run`` process), opens N sessions, then:
+Starts the page as ``samskabelse viz`` does (``--workers`` server processes, default one per core,
+as for a class), opens N sessions, then:
 
 1. **load**: opens every page at once (or over ``--ramp`` seconds); time until its network and plots are there;
 2. **play**: every session presses ▶ at the page's default speed for ``--play`` seconds;
    months per second of each session;
 3. **step**: half the sessions keep playing while the other half press Step ``--steps`` times
    each, all at once; time from the click to the new month on the page;
-4. **memory**: the server's resident memory before, at its peak, and after every page is closed
-   and the server's session culling (``--cull``, the page's default unless given) has run.
+4. **memory**: the server's resident memory (all its processes) before, at its peak, and after
+   every page is closed, the server's session culling (``--cull``, the page's default unless
+   given) has run and each worker left without sessions has been replaced by a fresh one
+   (``--restart-idle-after``, the page's default unless given).
 
 Two kinds of client (``--client``):
 
@@ -68,16 +71,18 @@ NO_PAINT_CSS = ".samskabelse-layers { display: none; }"
 LABELS = {"play": "▶ Play", "pause": "❚❚ Pause", "step": "Step", "reset": "Reset"}
 
 
+def server_processes(pid: int) -> list[int]:
+    """The server's process and its children (the page's worker processes), from /proc."""
+    try:
+        return [pid] + [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return [pid]
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of a process and its children, in MB (from /proc)."""
     total = 0
-    pids = [pid]
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        pids += [int(c) for c in children]
-    except OSError:
-        pass
-    for p in pids:
+    for p in server_processes(pid):
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -88,9 +93,15 @@ def rss_mb(pid: int) -> float:
 
 
 def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) a process has used so far, in seconds (from /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU time (user + system) a process and its children have used so far, in seconds (from /proc)."""
+    total = 0
+    for p in server_processes(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -109,7 +120,10 @@ def load_average() -> float:
 
 
 def live_sessions(url: str) -> int | None:
-    """How many sessions (Solara kernels) the server holds now, from its ``/resourcez`` page; None if it does not say."""
+    """How many sessions (Solara kernels) the server holds now, from its ``/resourcez`` page; None if it does not say.
+
+    With more than one worker process, this is the count of whichever worker answered.
+    """
     try:
         with urllib.request.urlopen(url + "resourcez", timeout=10) as r:
             return int(json.loads(r.read())["kernels"]["total"])
@@ -118,13 +132,14 @@ def live_sessions(url: str) -> int | None:
 
 
 def start_server(cull: str | None = None, wait: float = 90.0, log: Path | None = None,
-                 extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str, dict]:
+                 extra_env: dict[str, str] | None = None, workers: int = 1,
+                 restart_idle_after: float | None = None) -> tuple[subprocess.Popen, str, dict]:
     """Start the page as ``samskabelse viz`` does, on a free port of 127.0.0.1; returns (process, address, environment).
 
     The server ends with this process however it ends (``end_with_this_process``); raises
     RuntimeError (after stopping it) if it does not answer within ``wait`` seconds.
     """
-    from simulation.viz import end_with_this_process, server_env, solara_command
+    from simulation.viz import end_with_this_process, server_command, server_env
     from tests.test_browser import free_port
 
     port = free_port()
@@ -135,8 +150,8 @@ def start_server(cull: str | None = None, wait: float = 90.0, log: Path | None =
     if log is None and (ROOT / "test-artifacts").is_dir():
         log = ROOT / "test-artifacts" / "load-server.log"
     out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - the server's log, open while it runs
-    server = subprocess.Popen(solara_command("127.0.0.1", port), cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                              preexec_fn=end_with_this_process())
+    server = subprocess.Popen(server_command("127.0.0.1", port, workers, restart_idle_after), cwd=ROOT, env=env, stdout=out,
+                              stderr=subprocess.STDOUT, preexec_fn=end_with_this_process())
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + wait
     while True:
@@ -347,9 +362,10 @@ async def one_class(clients, server: subprocess.Popen, url: str, args, figures: 
 async def run(args) -> dict:
     """Start the server, run ``args.waves`` classes on it, measure, stop the server."""
     extra_env = dict(item.split("=", 1) for item in args.server_env)
-    server, url, env = start_server(args.cull, extra_env=extra_env)
+    server, url, env = start_server(args.cull, extra_env=extra_env, workers=args.workers, restart_idle_after=args.restart_idle_after)
     figures: dict = {"server_env": extra_env, "client": args.client, "sessions": args.sessions, "ramp_s": args.ramp,
-                     "cull_timeout": env["SOLARA_KERNEL_CULL_TIMEOUT"], "paint": args.paint, "beacon": args.beacon,
+                     "workers": args.workers, "cull_timeout": env["SOLARA_KERNEL_CULL_TIMEOUT"],
+                     "restart_idle_after_s": args.restart_idle_after, "paint": args.paint, "beacon": args.beacon,
                      "cores": os.cpu_count()}
     if args.client == "protocol":
         figures["assets"] = not args.no_assets
@@ -371,15 +387,23 @@ async def run(args) -> dict:
             figures["rss_closed_mb"] = round(rss_mb(server.pid), 1)
             from solara.util import parse_timedelta
 
-            wait = parse_timedelta(env["SOLARA_KERNEL_CULL_TIMEOUT"]) + args.after
+            from simulation.viz.server import RESTART_IDLE_WORKER_AFTER
+
+            workers_in_class = set(server_processes(server.pid)[1:])
+            restart = RESTART_IDLE_WORKER_AFTER if args.restart_idle_after is None else args.restart_idle_after
+            wait = parse_timedelta(env["SOLARA_KERNEL_CULL_TIMEOUT"]) + restart + args.after
             print(f"memory  before {figures['rss_before_mb']} MB, peak {figures['rss_peak_mb']} MB, just closed "
-                  f"{figures['rss_closed_mb']} MB; waiting {wait:.0f} s for the culling ...", flush=True)
+                  f"{figures['rss_closed_mb']} MB; waiting {wait:.0f} s for the culling and the idle workers' restart ...",
+                  flush=True)
             await asyncio.sleep(wait)
             figures["rss_after_mb"] = round(rss_mb(server.pid), 1)
             figures["rss_after_wait_s"] = round(wait)
-            figures["sessions_on_server_after"] = live_sessions(url)
-            print(f"memory  {wait:.0f} s after the last page closed: {figures['rss_after_mb']} MB; "
-                  f"{figures['sessions_on_server_after']} sessions left on the server", flush=True)
+            figures["workers_restarted"] = len(workers_in_class - set(server_processes(server.pid)[1:]))
+            figures["sessions_on_server_after"] = live_sessions(url) if args.workers == 1 else None
+            left = (f"{figures['sessions_on_server_after']} sessions left on the server; " if args.workers == 1 else "")
+            print(f"memory  {wait:.0f} s after the last page closed: {figures['rss_after_mb']} MB; {left}"
+                  f"{figures['workers_restarted']} of {args.workers} workers replaced by fresh ones (a worker is replaced "
+                  f"only when it holds no session)", flush=True)
         if args.waves > 1:
             figures = {**figures_of_waves[0], "classes": [figures_of_waves[w] for w in range(1, args.waves + 1)]}
     finally:
@@ -394,6 +418,10 @@ def _interrupt(signum, frame):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sessions", type=int, default=5, help="sessions (students)")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                    help="server processes (default: one per core, as `samskabelse viz --host 0.0.0.0` starts for a class)")
+    ap.add_argument("--restart-idle-after", type=float, default=None, metavar="S",
+                    help="seconds a worker without sessions waits before a fresh one replaces it (default: the page's)")
     ap.add_argument("--client", choices=("chromium", "protocol"), default="chromium",
                     help="headless Chromium, or Solara's protocol without a browser (see above)")
     ap.add_argument("--play", type=float, default=20.0, help="seconds every session plays")

@@ -56,14 +56,14 @@ class Server:
     """``solara run`` of the page on a free localhost port, as ``samskabelse viz`` starts it."""
 
     def __init__(self) -> None:
-        from simulation.viz import server_env, solara_command
+        from simulation.viz import server_command, server_env
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         ARTIFACTS.mkdir(exist_ok=True)
         self.log_path = ARTIFACTS / "viz-server.log"
         self.log = self.log_path.open("w")
-        self.proc = subprocess.Popen(solara_command("127.0.0.1", self.port), cwd=ROOT, env=server_env(),
+        self.proc = subprocess.Popen(server_command("127.0.0.1", self.port), cwd=ROOT, env=server_env(),
                                      stdout=self.log, stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout: float = 60) -> None:

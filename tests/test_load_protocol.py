@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import time
+from pathlib import Path
 
 import pytest
 
@@ -96,3 +98,98 @@ def test_a_tab_closed_with_its_beacon_is_freed_at_once(page_url):
         pytest.fail(f"the session was not freed after its close beacon (sessions: {before} -> {live_sessions(page_url)})")
 
     asyncio.run(scenario())
+
+
+# --- more than one server process, and fresh workers after a class -------------------------------
+
+def _workers(server) -> list[int]:
+    """The server's worker processes (the supervisor's children that serve pages, not multiprocessing's helpers)."""
+    from benchmarks.load_page import server_processes
+
+    def serves(pid: int) -> bool:
+        try:
+            return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return False
+
+    return sorted(p for p in server_processes(server.pid)[1:] if serves(p))
+
+
+def test_two_worker_processes_serve_a_class_each_session_whole_on_one():
+    """A class spread over two processes (two cores): every session keeps its own model across clicks."""
+    server, url, _env = start_server(cull="60s", wait=60, workers=2)
+    try:
+        assert len(_workers(server)) == 2
+
+        async def scenario():
+            sessions = [PageSession(url, timeout=30, assets=False) for _ in range(6)]
+            try:
+                await asyncio.gather(*(s.open() for s in sessions))
+                for k, s in enumerate(sessions):  # session k steps k times
+                    for _ in range(k):
+                        assert await s.step() > 0
+                await asyncio.sleep(0.5)
+                assert [s.month for s in sessions] == list(range(6))
+            finally:
+                await asyncio.gather(*(s.close(beacon=True) for s in sessions))
+
+        asyncio.run(scenario())
+    finally:
+        stop_server(server)
+
+
+def test_a_worker_left_without_sessions_is_replaced_by_a_fresh_one_and_an_unused_one_is_not():
+    """The memory a class leaves in a worker comes back whole: once its sessions are gone, a fresh worker takes its place."""
+    server, url, _env = start_server(cull="1s", wait=60, workers=1, restart_idle_after=2)
+    try:
+        first = _workers(server)
+        assert len(first) == 1
+        time.sleep(6)  # three idle periods with no page ever served: the worker stays
+        assert _workers(server) == first
+
+        async def a_student(steps: int) -> int:
+            s = PageSession(url, timeout=30, assets=False)
+            try:
+                await s.open()
+                for _ in range(steps):
+                    await s.step()
+                return s.month
+            finally:
+                await s.close(beacon=True)
+
+        assert asyncio.run(a_student(2)) == 2
+        deadline = time.monotonic() + 45
+        while _workers(server) in ([], first) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        second = _workers(server)
+        assert second and second != first, "the worker that served a page was not replaced after its session was freed"
+        assert asyncio.run(a_student(1)) == 1  # the fresh worker serves the next page
+    finally:
+        stop_server(server)
+
+
+@pytest.mark.parametrize(("served", "sessions", "connections", "idle_for", "ends"), [
+    (False, 0, 0, 100.0, False),  # never served a page: nothing to give back
+    (True, 1, 0, 100.0, False),  # a session is still held (its page may come back)
+    (True, 0, 1, 100.0, False),  # a page is connecting right now
+    (True, 0, 0, 9.0, False),  # not idle long enough
+    (True, 0, 0, 10.0, True),
+])
+def test_the_rule_for_ending_an_idle_worker(served, sessions, connections, idle_for, ends):
+    from simulation.viz.app import IdleWorker
+
+    worker = IdleWorker(limit=10.0)
+    assert not worker.should_end(0.0, served, sessions, connections)
+    assert worker.should_end(idle_for, served, sessions, connections) is ends
+    assert not IdleWorker(limit=None).should_end(idle_for, served, sessions, connections)  # a plain `solara run`
+
+
+def test_idleness_starts_again_after_any_session():
+    from simulation.viz.app import IdleWorker
+
+    worker = IdleWorker(limit=10.0)
+    worker.should_end(0.0, True, 0, 0)
+    worker.should_end(8.0, True, 1, 1)  # a student came and went
+    assert not worker.should_end(12.0, True, 0, 0)  # idle again from here
+    assert not worker.should_end(21.0, True, 0, 0)
+    assert worker.should_end(22.0, True, 0, 0)

@@ -614,7 +614,10 @@ def test_the_info_sections_are_shown(page, tmp_path, monkeypatch):
 @pytest.mark.skipif(not __import__("pathlib").Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
 @pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP", "SIGKILL"])
 def test_the_server_ends_with_the_command_and_frees_the_port(tmp_path, sig):
-    """`kill`, a closed terminal (SIGHUP) or `kill -9` of `samskabelse viz` must not leave Solara listening."""
+    """`kill`, a closed terminal (SIGHUP) or `kill -9` of `samskabelse viz` must not leave Solara listening.
+
+    With two server processes: each worker, not only their supervisor, must end with the command.
+    """
     import signal
     import socket
     import subprocess
@@ -626,7 +629,7 @@ def test_the_server_ends_with_the_command_and_frees_the_port(tmp_path, sig):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    with own_process_group([str(SAMSKABELSE), "viz", "--port", str(port)], cwd=tmp_path,
+    with own_process_group([str(SAMSKABELSE), "viz", "--port", str(port), "--workers", "2"], cwd=tmp_path,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as proc:
         deadline = time.monotonic() + 90
         while True:

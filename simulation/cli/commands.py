@@ -228,4 +228,4 @@ def _check_port_free(host: str, port: int) -> None:
 def cmd_viz(args: argparse.Namespace) -> int:
     """Serve the browser model until Ctrl-C, ``kill`` or a closed terminal stops it."""
     _check_port_free(args.host, args.port)
-    return serve(host=args.host, port=args.port)  # the server ends with the command (see simulation.viz.serve)
+    return serve(host=args.host, port=args.port, workers=args.workers)  # the server ends with the command (see simulation.viz.serve)

@@ -149,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("viz", help="open the interactive browser model", description="Serve the interactive browser model.")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=port, default=8765, help="port, 1 to 65535 (default 8765)")
+    p.add_argument("--workers", type=positive_int, metavar="N",
+                   help="server processes, each serving its share of the sessions on one core (default: 1 on 127.0.0.1, "
+                        "one per core with any other --host, e.g. for a class)")
     p.set_defaults(func=cmd_viz)
     return parser
 

@@ -1,7 +1,7 @@
 """The interactive browser page (Solara, with the model in Mesa), for exploration and teaching.
 
-Start it with ``samskabelse viz`` or :func:`serve`; ``solara run simulation/viz/app.py`` also
-works. Needs the optional browser stack: ``pip install -e ".[viz]"``.
+Start it with ``samskabelse viz`` or :func:`serve` (one or more server processes, see
+:mod:`simulation.viz.server`); ``solara run simulation/viz/app.py`` also works (one process). Needs the optional browser stack: ``pip install -e ".[viz]"``.
 
 This package's ``__init__`` imports neither Solara nor matplotlib, so the command line can
 say clearly what is missing instead of failing on import.
@@ -13,7 +13,6 @@ import ctypes
 import importlib.util
 import ipaddress
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -57,14 +56,27 @@ def lan_address() -> str | None:
     return None if address.startswith("127.") else address
 
 
-def solara_command(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> list[str]:
-    """The ``solara run`` command line that serves the page."""
-    solara_exe = Path(sys.executable).with_name("solara")
-    exe = [str(solara_exe)] if solara_exe.exists() else ([shutil.which("solara")] if shutil.which("solara") else
-                                                         [sys.executable, "-m", "solara"])
-    # --no-check-version: solara would otherwise ask PyPI for a newer version at each start
-    return [*exe, "run", str(APP_FILE), "--host", host, "--port", str(int(port)), "--production", "--no-open",
-            "--no-check-version"]
+def default_workers(host: str) -> int:
+    """Server processes when ``--workers`` is not given: one for this machine alone, every core for a class.
+
+    Each process holds one core's worth of sessions (about 80 months a second for all of them)
+    and starts with about 190 MB; one is plenty for one person, a class on the network needs
+    them all (see README, "How many students one computer serves").
+    """
+    return 1 if is_loopback(host) else max(1, os.cpu_count() or 1)
+
+
+def server_command(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, workers: int = 1,
+                   restart_idle_after: float | None = None) -> list[str]:
+    """The command line that serves the page (:mod:`simulation.viz.server`) with ``workers`` processes.
+
+    ``restart_idle_after``: seconds after which a worker left without sessions is replaced by a
+    fresh one (default :data:`simulation.viz.server.RESTART_IDLE_WORKER_AFTER`).
+    """
+    command = [sys.executable, "-m", "simulation.viz.server", "--host", host, "--port", str(int(port)), "--workers", str(int(workers))]
+    if restart_idle_after is not None:
+        command += ["--restart-idle-after", f"{restart_idle_after:g}"]
+    return command
 
 
 #: How long the server keeps a closed page's session (its model and kept runs) before freeing it.
@@ -119,7 +131,7 @@ def end_with_this_process() -> Callable[[], None] | None:
     return ask_for_death_signal
 
 
-def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
+def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, workers: int | None = None) -> int:
     """Serve the page until interrupted; returns the server's exit status.
 
     Listens on 127.0.0.1 unless ``host`` says otherwise. Any other host makes the model
@@ -128,9 +140,10 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
     Args:
         host: address to listen on; ``0.0.0.0`` shares the page on every network interface.
         port: TCP port.
+        workers: server processes (each uses one core); default :func:`default_workers`.
 
     Returns:
-        The exit status of ``solara run`` (0 after Ctrl-C), or 1 when the browser stack is
+        The exit status of the server (0 after Ctrl-C), or 1 when the browser stack is
         missing.
     """
     missing = missing_modules()
@@ -141,9 +154,11 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
             file=sys.stderr,
         )
         return 1
+    workers = default_workers(host) if workers is None else workers
     shown = f"[{host}]" if ":" in host else host
     local = "127.0.0.1" if host in ("0.0.0.0", "::") else shown
-    print(f"Samskabelse browser model: http://{local}:{port}/  (Ctrl-C stops it)", flush=True)
+    processes = "1 server process" if workers == 1 else f"{workers} server processes"
+    print(f"Samskabelse browser model: http://{local}:{port}/  ({processes}; Ctrl-C stops it)", flush=True)
     if not is_loopback(host):
         print(
             f"WARNING: listening on {host}, not only on this machine: anyone who can reach this computer "
@@ -157,9 +172,10 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
         # on Ctrl-C (or SIGTERM or SIGHUP, which `samskabelse viz` turns into one), subprocess.call
         # ends the Solara child before re-raising; after `kill -9` the kernel ends it (see
         # end_with_this_process), so nothing is left listening on the port
-        return subprocess.call(solara_command(host, port), env=server_env(), preexec_fn=end_with_this_process())
+        return subprocess.call(server_command(host, port, workers), env=server_env(), preexec_fn=end_with_this_process())
     except KeyboardInterrupt:
         return 0
 
 
-__all__ = ["APP_FILE", "DEFAULT_HOST", "DEFAULT_PORT", "end_with_this_process", "is_loopback", "missing_modules", "serve", "server_env", "solara_command"]
+__all__ = ["APP_FILE", "DEFAULT_HOST", "DEFAULT_PORT", "default_workers", "end_with_this_process", "is_loopback", "missing_modules",
+           "serve", "server_command", "server_env"]
