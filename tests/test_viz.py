@@ -67,9 +67,28 @@ def test_serve_listens_on_loopback_by_default(monkeypatch, capsys):
     assert "WARNING" not in err
     cmd, env = calls[0]
     assert cmd[cmd.index("--host") + 1] == "127.0.0.1" and cmd[cmd.index("--port") + 1] == "8765"
-    assert {"--production", "--no-open", "--no-check-version"} <= set(cmd)
-    assert cmd[cmd.index("run") + 1] == str(viz.APP_FILE) and viz.APP_FILE.exists()
+    assert cmd[cmd.index("-m") + 1] == "simulation.viz.server"
+    assert cmd[cmd.index("--workers") + 1] == "1"  # one person on this machine: one process is plenty
     assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+
+
+def test_the_workers_serve_the_page_in_production_mode():
+    from simulation.viz.server import RESTART_IDLE_ENV, worker_env
+
+    env = worker_env(str(viz.APP_FILE), 60)
+    assert env["SOLARA_APP"] == str(viz.APP_FILE) and viz.APP_FILE.exists()
+    assert env["SOLARA_MODE"] == "production"
+    assert env[RESTART_IDLE_ENV] == "60"
+
+
+def test_a_class_on_the_network_gets_one_server_process_per_core(monkeypatch, capsys):
+    calls = []
+    monkeypatch.setattr(viz.subprocess, "call", lambda cmd, env, **kw: calls.append(cmd) or 0)
+    monkeypatch.setattr(viz.os, "cpu_count", lambda: 4)
+    viz.serve(host="0.0.0.0", port=9000)
+    viz.serve(host="0.0.0.0", port=9000, workers=2)
+    assert [c[c.index("--workers") + 1] for c in calls] == ["4", "2"]
+    assert "4 server processes" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "::"])
@@ -516,6 +535,7 @@ def test_the_end_of_the_run_is_announced(page):
     (notice,) = page.find(v.Alert, class_="samskabelse-finished").widgets
     assert "Reset" in str(notice.children)
     assert page.find(v.Btn, children=["Step"]).widget.disabled
+    assert _month(page).startswith(f"Month {model.steps} of")  # the last month is shown, not the one before
 
 
 def test_language_switch(page):

@@ -226,7 +226,10 @@ def advance(rc=None) -> None:
     """
     model = current_model.value
     views = live_views.value
-    if model is not None and views is not None and model.running and views.refresh(model):
+    # the followed widgets first, also at the run's end: a full render does not redraw them (their
+    # components' inputs have not changed), so the last month would otherwise not be shown
+    shown = model is not None and views is not None and views.refresh(model)
+    if shown and model.running:
         return
     if rc is not None:
         with rc:
