@@ -299,6 +299,14 @@ def test_viz_refuses_a_port_outside_1_to_65535(cli, port):
     assert "1 to 65535" in _err(proc)
 
 
+@pytest.mark.parametrize("workers", ["0", "-2", "two"])
+def test_viz_refuses_a_number_of_server_processes_that_is_not_positive(cli, workers):
+    proc = cli("viz", "--workers", workers, timeout=30)
+    assert proc.returncode == 2
+    _no_traceback(proc)
+    assert "--workers" in _err(proc)
+
+
 def test_viz_refuses_a_port_in_use_with_a_message(cli):
     import socket
 
