@@ -131,6 +131,20 @@ def live_sessions(url: str) -> int | None:
         return None
 
 
+def seconds_until_fresh_workers(env: dict, restart_idle_after: float | None) -> float:
+    """Longest time from the last page's close until every worker has been replaced by a fresh one.
+
+    The session's culling (``SOLARA_KERNEL_CULL_TIMEOUT``), then the idle time, checked every
+    quarter of it (``simulation.viz.app``), then about 10 s for a fresh worker to start.
+    """
+    from solara.util import parse_timedelta
+
+    from simulation.viz.server import RESTART_IDLE_WORKER_AFTER
+
+    restart = RESTART_IDLE_WORKER_AFTER if restart_idle_after is None else restart_idle_after
+    return parse_timedelta(env["SOLARA_KERNEL_CULL_TIMEOUT"]) + 1.25 * restart + 10
+
+
 def start_server(cull: str | None = None, wait: float = 90.0, log: Path | None = None,
                  extra_env: dict[str, str] | None = None, workers: int = 1,
                  restart_idle_after: float | None = None) -> tuple[subprocess.Popen, str, dict]:
@@ -385,13 +399,8 @@ async def run(args) -> dict:
             # 4. memory after everyone left
             figures["rss_peak_mb"] = round(peak, 1)
             figures["rss_closed_mb"] = round(rss_mb(server.pid), 1)
-            from solara.util import parse_timedelta
-
-            from simulation.viz.server import RESTART_IDLE_WORKER_AFTER
-
             workers_in_class = set(server_processes(server.pid)[1:])
-            restart = RESTART_IDLE_WORKER_AFTER if args.restart_idle_after is None else args.restart_idle_after
-            wait = parse_timedelta(env["SOLARA_KERNEL_CULL_TIMEOUT"]) + restart + args.after
+            wait = seconds_until_fresh_workers(env, args.restart_idle_after) + args.after
             print(f"memory  before {figures['rss_before_mb']} MB, peak {figures['rss_peak_mb']} MB, just closed "
                   f"{figures['rss_closed_mb']} MB; waiting {wait:.0f} s for the culling and the idle workers' restart ...",
                   flush=True)

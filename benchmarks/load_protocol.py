@@ -51,7 +51,8 @@ EXTENSION_SCRIPTS = ("jupyter/nbextensions/jupyter-vuetify/nodeps.js", "jupyter/
 #: The parts of the page the client looks for, by CSS class.
 MONTH_CHIP = "samskabelse-month"
 PICTURE_LAYERS = "samskabelse-layers"
-BUTTONS = {"reset": "samskabelse-reset", "play": "samskabelse-play", "pause": "samskabelse-play", "step": "samskabelse-step"}
+BUTTONS = {"reset": "samskabelse-reset", "play": "samskabelse-play", "pause": "samskabelse-play", "step": "samskabelse-step",
+           "oversteer": "samskabelse-oversteer", "ease": "samskabelse-ease"}
 #: What the ▶ / ❚❚ button shows in either language when it plays or pauses.
 PLAY_SIGNS = {"play": "▶", "pause": "❚❚"}
 
@@ -126,12 +127,14 @@ class PageSession:
 
     Args:
         base_url: the server's address, ending in ``/``.
+        query: the page address's query, e.g. ``lang=da`` (as in ``/?lang=da``).
         timeout: seconds any one wait may take (loading, a click's answer).
         assets: fetch the page's scripts and style sheets as a fresh browser does.
     """
 
-    def __init__(self, base_url: str, timeout: float = 60.0, assets: bool = True) -> None:
+    def __init__(self, base_url: str, timeout: float = 60.0, assets: bool = True, query: str = "") -> None:
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+        self.query = query
         self.timeout = timeout
         self.assets = assets
         self.kernel_id = str(uuid.uuid4())
@@ -259,7 +262,7 @@ class PageSession:
     async def open(self, pictures: int = 8) -> float:
         """Load the page as a browser does; returns the seconds until its pictures and month are there."""
         t0 = time.monotonic()
-        html, cookies = await asyncio.to_thread(_get, self.base_url, "", self.timeout)
+        html, cookies = await asyncio.to_thread(_get, self.base_url + (f"?{self.query}" if self.query else ""), "", self.timeout)
         cookie = self._cookie = "; ".join(c.split(";", 1)[0] for c in cookies)
         if self.assets:
             for url in asset_links(html.decode("utf8", "replace"), self.base_url):
@@ -271,8 +274,7 @@ class PageSession:
         self._reader = asyncio.create_task(self._read())
         await self._send("kernel_info_request", {})
         await self._send("comm_open", {"comm_id": self._control_id, "target_name": "solara.control", "data": {}})
-        path = urllib.parse.urlsplit(self.base_url)
-        await self.send_to_widget(self._control_id, {"method": "run", "args": {"path": "/" + (f"?{path.query}" if path.query else ""),
+        await self.send_to_widget(self._control_id, {"method": "run", "args": {"path": "/" + (f"?{self.query}" if self.query else ""),
                                                                                 **RUN_ARGS}})
         await self.wait_for(self._finished.is_set, "rendered page")
         if self._error is not None:

@@ -193,3 +193,36 @@ def test_idleness_starts_again_after_any_session():
     assert not worker.should_end(12.0, True, 0, 0)  # idle again from here
     assert not worker.should_end(21.0, True, 0, 0)
     assert worker.should_end(22.0, True, 0, 0)
+
+
+def test_a_danish_student_finds_the_controls_by_their_danish_labels_and_reset_applies_the_choice(page_url):
+    """What benchmarks/load_lesson.py does for 30 students at once, for one, briefly: the lesson's clicks work."""
+    from benchmarks.load_lesson import Student, danish_controls
+    from simulation.viz.text import MODE_LABELS, t
+
+    async def scenario():
+        student = Student(page_url, number=27, timeout=30)
+        assert (student.seed, student.group) == (7, 6)
+        try:
+            await student.page.open()
+            assert danish_controls(student)
+            await student.set_value(student.by_label(t("da", "seed")), "7", events=("keyup.enter",))
+            await student.set_value(student.by_label(t("da", "mode")), MODE_LABELS["da"]["npm"])
+            await student.page.wait_for(student.pending, "the notice that Reset is needed")
+            await student.set_lever("linear_thinking", True)
+            await student.set_lever("targeting", 0.0)
+            await student.reset()
+            assert not student.pending() and student.page.month == 0
+            this_run = student.runs_listed().split("</li>")[0]
+            assert f"{t('da', 'seed_short')} 7" in this_run and MODE_LABELS["da"]["npm"] in this_run
+            await student.play_to(3, by_step_from=1)
+            assert student.page.month == 3
+            await student.live_lever("oversteer", "oversteer")
+            assert student.pressed_at == {"oversteer": 3}
+            steering = student.page.with_class("samskabelse-steering")[0]
+            await student.page.wait_for(lambda: any("0,9" in (student.page.widgets[w].get("unsafe_innerHTML") or "")
+                                                    for w in student.page.descendants(steering)), "steering 0,9 shown")
+        finally:
+            await student.page.close(beacon=True)
+
+    asyncio.run(scenario())
