@@ -175,13 +175,12 @@ class Student:
         await self.reset()
         await self.play_to(TWENTY_YEARS)
         # worksheet 2: each governance mode, ten years
-        mode = self.by_label(t("da", "mode"))
-        for m in ("npm", "npg", "hierarchy"):
-            await self.set_value(mode, MODE_LABELS["da"][m])
+        for m in ("npm", "npg", "hierarchy"):  # the field is looked up each time: a Reset may draw it anew
+            await self.set_value(self.by_label(t("da", "mode")), MODE_LABELS["da"][m])
             await page.wait_for(self.pending, f"the pending notice after choosing {m}")
             await self.ten_years()
             self.check_this_run(seed, MODE_LABELS["da"][m])
-        await self.set_value(mode, MODE_LABELS["da"]["npg"])
+        await self.set_value(self.by_label(t("da", "mode")), MODE_LABELS["da"]["npg"])
         # worksheet 3: who is reached
         for targeting, pressure in ((0.0, 0.0), (1.0, 0.0), (1.0, 1.0)):
             await self.set_lever("targeting", targeting)

@@ -218,7 +218,7 @@ class PageSession:
         try:
             await asyncio.wait_for(until(), timeout or self.timeout)
         except TimeoutError:
-            raise ProtocolError(f"no {what} within {timeout or self.timeout:.0f} s") from None
+            raise ProtocolError(f"no {what} within {timeout or self.timeout:.0f} s (the page shows month {self.month})") from None
 
     # --- the page's widgets -----------------------------------------------------------------
     def children(self, comm_id: str) -> list[str]:

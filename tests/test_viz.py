@@ -430,6 +430,33 @@ def test_play_right_after_reset_plays_at_its_speed(page):
         assert state.current_model.value.steps < 40
 
 
+
+def test_a_late_play_thread_of_the_run_before_reset_does_not_stop_the_new_run(page):
+    """Reset ends the old run; its play thread, coming late, must leave the new run's ▶ playing.
+
+    The load benchmark's students met this: after a run played to its end (or any Reset, which
+    releases the old model), ▶ on the new run stood at month 0 because the old run's thread,
+    delayed on a busy server, stopped playing when it saw its own run over.
+    """
+    import threading
+
+    from simulation.viz.components import play_months
+
+    old = state.current_model.value
+    _button(page, "Reset").click()
+    assert not old.running  # Reset released it
+    _button(page, "▶ Play").click()
+    assert state.playing.value
+    play_months(old, 4, threading.Event())  # the old run's thread, late
+    assert state.playing.value, "the old run's thread stopped the new run"
+    _button(page, "❚❚ Pause").click()
+    # the page's own run, at its end, still stops playing
+    new = state.current_model.value
+    new.running = False
+    state.playing.set(True)
+    play_months(new, 4, threading.Event())
+    assert not state.playing.value
+
 def test_start_settings_wait_for_reset(page):
     sliders = page.find(v.Slider).widgets
     steering = [w for w in sliders if w.min == 0 and w.max == 1][1]  # after the live lever: the start setting

@@ -281,13 +281,48 @@ def set_live_steering(value: float, rc=None) -> None:
             advance()
 
 
+def stop_playing_at_run_end(model, rc=None) -> None:
+    """❚❚ when ``model``'s run has ended, if it is still the page's run.
+
+    A play thread of an earlier run can come to this late (it waits for the thread before it to
+    stop, and a busy server delays it): after Reset and a new ▶ it must not stop the new run,
+    which stood still at month 0 (the load benchmark's students met this after a run to its end).
+    """
+    if rc is not None:
+        with rc:
+            stop_playing_at_run_end(model)
+        return
+    if current_model.value is model and not model.running:
+        playing.set(False)
+
+
+def play_months(model, rate: int, cancel: threading.Event, rc=None) -> None:
+    """Step ``model`` at ``rate`` months a second until ❚❚, Reset, ``cancel`` or the run's end.
+
+    It waits out the rest of each interval, so a slow month (a busy server) slows the play down
+    instead of piling months up, and it stops within one month of a press of ❚❚.
+    """
+    interval = 1.0 / max(1, rate)
+    next_at = time.monotonic()
+    while not cancel.is_set() and playing.value and current_model.value is model:
+        if not model.running:
+            break
+        model.step()
+        advance(rc)  # redraws the status and pictures (in this thread)
+        next_at += interval
+        delay = next_at - time.monotonic()
+        if delay > 0:
+            cancel.wait(delay)
+        else:
+            next_at = time.monotonic()
+    stop_playing_at_run_end(model, rc)
+
+
 @solara.component
 def PlayLoop():
-    """Steps the model while ▶ is pressed, at the chosen months per second.
+    """Steps the model while ▶ is pressed, at the chosen months per second (:func:`play_months`).
 
-    One thread per session, started when ▶ is pressed and stopped by ❚❚, Reset or the end of the
-    run. It waits out the rest of each interval, so a slow month (a busy server) slows the play
-    down instead of piling months up, and it stops within one month of a press of ❚❚.
+    One thread per session, started when ▶ is pressed and stopped by ❚❚, Reset or the end of the run.
     """
     model = current_model.value
     is_playing = playing.value
@@ -295,24 +330,8 @@ def PlayLoop():
     rc = reacton.core.get_render_context()
 
     def play(cancel: threading.Event) -> None:
-        if not is_playing or model is None:
-            return
-        interval = 1.0 / max(1, rate)
-        next_at = time.monotonic()
-        while not cancel.is_set() and playing.value and current_model.value is model:
-            if not model.running:
-                playing.set(False)
-                return
-            model.step()
-            advance(rc)  # redraws the status and pictures (in this thread)
-            next_at += interval
-            delay = next_at - time.monotonic()
-            if delay > 0:
-                cancel.wait(delay)
-            else:
-                next_at = time.monotonic()
-        if model is not None and not model.running:
-            playing.set(False)
+        if is_playing and model is not None:
+            play_months(model, rate, cancel, rc)
 
     # intrusive_cancel=False: Solara would otherwise trace every line this thread runs (slow)
     solara.use_thread(play, dependencies=[model, is_playing, rate], intrusive_cancel=False)
