@@ -301,7 +301,11 @@ class PageSession:
             return not state.get("disabled") and PLAY_SIGNS.get(control, "") in self.label(self.button(control))
 
         if wait_enabled:
-            await self.wait_for(ready, f"the {control} button")
+            try:
+                await self.wait_for(ready, f"the {control} button")
+            except ProtocolError as e:
+                state = self.widgets.get(self.button(control), {})
+                raise ProtocolError(f"{e}; it shows {self.label(self.button(control))!r}, disabled {state.get('disabled')}") from None
         await self.send_to_widget(self.button(control), {"method": "custom", "content": {"event": "click", "data": CLICK_DATA}})
 
     async def current_month(self) -> int | None:

@@ -457,6 +457,33 @@ def test_a_late_play_thread_of_the_run_before_reset_does_not_stop_the_new_run(pa
     play_months(new, 4, threading.Event())
     assert not state.playing.value
 
+def test_a_reset_during_a_play_threads_month_leaves_the_new_run_playable(page, monkeypatch):
+    """Reset arriving while a play thread shows its month: the new run is at month 0 with ▶ enabled.
+
+    The lesson benchmark's class met this: the old run's thread, seeing its run released (not
+    running) after the Reset, redrew the page as if the run had ended, and ▶ stayed disabled.
+    """
+    from simulation.viz import components
+
+    old = state.current_model.value
+    views = state.live_views.value
+    show = type(views).refresh
+
+    def show_then_reset(self, model):
+        shown = show(self, model)
+        monkeypatch.setattr(type(views), "refresh", show)
+        _button(page, "Reset").click()  # the student's Reset, while the thread is in its month
+        return shown
+
+    monkeypatch.setattr(type(views), "refresh", show_then_reset)
+    old.step()
+    components.advance()  # the play thread's month of the old run
+    assert state.current_model.value is not old and old.released
+    assert not state.run_over.value
+    assert not _button(page, "▶ Play").disabled
+    assert _month(page) == "Month 0 of 240 (0.0 years)"
+
+
 def test_start_settings_wait_for_reset(page):
     sliders = page.find(v.Slider).widgets
     steering = [w for w in sliders if w.min == 0 and w.max == 1][1]  # after the live lever: the start setting

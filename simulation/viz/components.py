@@ -207,13 +207,17 @@ class LiveViews:
             return False
         shared: dict = {}
         ok = True
+        # under the model's lock, writes too: Reset releases the old run (under its lock) before it
+        # draws the new one, so a play thread's late month of the old run never overwrites the new
         with model.lock:
-            contents = [(widget, produce(model, shared)) for widget, produce in views]
-        for widget, content in contents:
-            if content is None:
-                ok = False
-            elif widget.unsafe_innerHTML != content:
-                widget.unsafe_innerHTML = content
+            if model.released:
+                return True  # Reset replaced this run: nothing of it is shown any more
+            for widget, produce in views:
+                content = produce(model, shared)
+                if content is None:
+                    ok = False
+                elif widget.unsafe_innerHTML != content:
+                    widget.unsafe_innerHTML = content
         return ok
 
 
@@ -229,16 +233,24 @@ def advance(rc=None) -> None:
     # the followed widgets first, also at the run's end: a full render does not redraw them (their
     # components' inputs have not changed), so the last month would otherwise not be shown
     shown = model is not None and views is not None and views.refresh(model)
+    if model is not None and model.released:
+        return  # a play thread's late month of a run that Reset has replaced
     if shown and model.running:
         return
     if rc is not None:
         with rc:
-            _full_render(model)
+            _full_render()
     else:
-        _full_render(model)
+        _full_render()
 
 
-def _full_render(model) -> None:
+def _full_render() -> None:
+    """Redraw what reads :data:`tick`; whether the run is over is read from the page's run now.
+
+    (Not from a model passed in: a play thread's model may have been replaced by Reset meanwhile,
+    and its end must not disable ▶ on the new run.)
+    """
+    model = current_model.value
     tick.set(tick.value + 1)
     run_over.set(model is not None and not model.running)
 
@@ -252,11 +264,11 @@ def reset(rc=None) -> None:
     playing.set(False)
     old = current_model.value
     keep_run(old)
+    if old is not None:
+        old.release()  # first: a month of it that a play thread is showing ends before the new run is drawn
     current_model.set(new_model())
     run_number.set(run_number.value + 1)
-    _full_render(current_model.value)
-    if old is not None:
-        old.release()
+    _full_render()
 
 
 def step(rc=None) -> None:
@@ -289,11 +301,14 @@ def stop_playing_at_run_end(model, rc=None) -> None:
     which stood still at month 0 (the load benchmark's students met this after a run to its end).
     """
     if rc is not None:
-        with rc:
+        with rc:  # the page is redrawn when this ends, after the model's lock is let go
             stop_playing_at_run_end(model)
         return
-    if current_model.value is model and not model.running:
-        playing.set(False)
+    # under the model's lock: Reset releases the run under it, so this is either before the
+    # release (and before any new ▶) or sees the run released (Reset has stopped playing itself)
+    with model.lock:
+        if current_model.value is model and not model.running and not model.released:
+            playing.set(False)
 
 
 def play_months(model, rate: int, cancel: threading.Event, rc=None) -> None:
