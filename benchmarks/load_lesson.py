@@ -61,14 +61,18 @@ GROUP_LEVERS = {
     6: [("targeting", 0.0)],
     7: [("contract_competition", 1.0)],
 }
-TEN_YEARS, TWENTY_YEARS = 120, 240
+#: The lesson's months: over-steer at, ease off at, worksheet 1's runs to, the other worksheets' runs to.
+LESSON_MONTHS = (24, 60, 240, 120)
+#: ``--short``: the same clicks on short runs (a smoke test of the script, not a lesson).
+SHORT_MONTHS = (3, 5, 8, 6)
 
 
 class Student:
     """One student's page, found and clicked by its Danish labels."""
 
-    def __init__(self, url: str, number: int, timeout: float) -> None:
+    def __init__(self, url: str, number: int, timeout: float, months: tuple[int, int, int, int] = LESSON_MONTHS) -> None:
         self.number = number
+        self.oversteer_at, self.ease_at, self.long_run, self.run = months
         self.seed = 1 + (number - 1) % 20
         self.group = 1 + (number - 1) % 7
         self.page = PageSession(url, timeout=timeout, assets=True, query="lang=da")
@@ -153,7 +157,7 @@ class Student:
 
     async def ten_years(self) -> None:
         await self.reset()
-        await self.play_to(TEN_YEARS)
+        await self.play_to(self.run)
 
     async def lesson(self) -> float:
         """Worksheets 1-4 of the 90-minute plan; returns the seconds it took after the page was there."""
@@ -167,13 +171,13 @@ class Student:
         seed = f"{t('da', 'seed_short')} {self.seed}"
         self.check_this_run(seed)
         # worksheet 1: over-steering and the long way back, then the control run
-        await self.play_to(24, by_step_from=22)
+        await self.play_to(self.oversteer_at, by_step_from=self.oversteer_at - 2)
         await self.live_lever("oversteer", "oversteer")
-        await self.play_to(60, by_step_from=58)
+        await self.play_to(self.ease_at, by_step_from=self.ease_at - 2)
         await self.live_lever("ease", "ease")
-        await self.play_to(TWENTY_YEARS)
+        await self.play_to(self.long_run)
         await self.reset()
-        await self.play_to(TWENTY_YEARS)
+        await self.play_to(self.long_run)
         # worksheet 2: each governance mode, ten years
         for m in ("npm", "npg", "hierarchy"):  # the field is looked up each time: a Reset may draw it anew
             await self.set_value(self.by_label(t("da", "mode")), MODE_LABELS["da"][m])
@@ -208,12 +212,13 @@ def danish_controls(student: Student) -> bool:
 
 
 async def run_class(args) -> dict:
-    server, url, env = start_server(args.cull, workers=args.workers)
+    server, url, env = start_server(args.cull, workers=args.workers, restart_idle_after=args.restart_idle_after)
     figures: dict = {"sessions": args.sessions, "workers": args.workers, "cull_timeout": env["SOLARA_KERNEL_CULL_TIMEOUT"]}
     try:
         await asyncio.sleep(2)
         figures["rss_before_mb"] = round(rss_mb(server.pid), 1)
-        students = [Student(url, k, args.timeout) for k in range(1, args.sessions + 1)]
+        months = SHORT_MONTHS if args.short else LESSON_MONTHS
+        students = [Student(url, k, args.timeout, months) for k in range(1, args.sessions + 1)]
         t0 = time.monotonic()
         loads = await asyncio.gather(*(s.page.open() for s in students))
         figures["load_s"] = {"median": round(statistics.median(loads), 2), "max": round(max(loads), 2)}
@@ -255,7 +260,7 @@ async def run_class(args) -> dict:
             print(f"        student {number}: {error}", flush=True)
         workers = set(server_processes(server.pid)[1:])
         await asyncio.gather(*(s.page.close(beacon=True) for s in students), return_exceptions=True)
-        wait = seconds_until_fresh_workers(env, None) + args.after
+        wait = seconds_until_fresh_workers(env, args.restart_idle_after) + args.after
         print(f"memory  before {figures['rss_before_mb']} MB, peak {figures['rss_peak_mb']} MB; waiting {wait:.0f} s ...", flush=True)
         await asyncio.sleep(wait)
         figures["rss_after_mb"] = round(rss_mb(server.pid), 1)
@@ -274,9 +279,12 @@ def main() -> int:
     ap.add_argument("--sessions", type=int, default=30, help="students (default 30)")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="server processes (default: one per core)")
     ap.add_argument("--cull", default="1m", help="server's session culling after a page closes (default 1m)")
+    ap.add_argument("--restart-idle-after", type=float, default=None,
+                    help="seconds without sessions after which a worker is replaced (default: the server's, 60)")
     ap.add_argument("--after", type=float, default=20.0, help="seconds waited beyond culling and restart before the last RSS")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds any one wait may take")
     ap.add_argument("--json", type=Path, help="write the figures to this file")
+    ap.add_argument("--short", action="store_true", help="the same clicks on runs of a few months (a smoke test, not the lesson)")
     args = ap.parse_args()
     figures = asyncio.run(run_class(args))
     print(json.dumps(figures))

@@ -226,3 +226,21 @@ def test_a_danish_student_finds_the_controls_by_their_danish_labels_and_reset_ap
             await student.page.close(beacon=True)
 
     asyncio.run(scenario())
+
+
+def test_the_lesson_benchmark_runs(tmp_path):
+    """benchmarks/load_lesson.py on short runs, one student (so the script never rots)."""
+    import json
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path / "lesson.json"
+    done = subprocess.run([sys.executable, str(root / "benchmarks" / "load_lesson.py"), "--sessions", "1", "--workers", "1",
+                           "--short", "--cull", "1s", "--restart-idle-after", "2", "--after", "1", "--timeout", "60",
+                           "--json", str(out)], cwd=root, capture_output=True, text=True, timeout=85)
+    assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-2000:])
+    figures = json.loads(out.read_text())
+    assert figures["lessons_completed"] == 1 and figures["danish_pages"] == 1 and not figures["failures"]
+    assert figures["live_levers_pressed_at"] == ["ease 5", "oversteer 3"]
+    assert figures["click_ms"]["unanswered"] == 0 and figures["workers_restarted"] == 1
