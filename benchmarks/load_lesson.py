@@ -16,13 +16,15 @@ core) on 127.0.0.1, and lets ``--sessions`` students (the browserless client of
    the group's lever, Reset, ten years.
 
 A real class spreads these clicks over 90 minutes with talk in between; here every session
-clicks on as soon as the page has answered, so the whole lesson's model work (2,160 months a
+clicks on as soon as the page has answered, so the whole lesson's model work (1,440 months a
 student) comes in a few minutes: a harsher load than the lesson. What it checks, per student:
 the page is in Danish (the controls are found by their Danish labels), every run reaches its
 month, the live levers are pressed in the worksheet's months, each Reset starts the run with the
 settings chosen (month 0, no "pending" notice, the new run in the list of runs, whose line names
 the student's seed and, in worksheet 2, the mode chosen). What it measures: how long the lesson took, the
-months a second while playing, and the time from each click to the page's answer. Then every
+months a second while playing, and the time from each Reset and each Step to the page's answer.
+``--spread S``: the students begin over S seconds instead of at once (as a class does, a student
+reading faster than another), so their Resets do not all come in the same second. Then every
 page is closed and the server's memory is read after its culling and idle workers' restart.
 ``--json FILE`` writes the figures.
 """
@@ -32,6 +34,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import statistics
 import sys
 import time
@@ -76,7 +79,7 @@ class Student:
         self.seed = 1 + (number - 1) % 20
         self.group = 1 + (number - 1) % 7
         self.page = PageSession(url, timeout=timeout, assets=True, query="lang=da")
-        self.clicks_ms: list[float] = []
+        self.clicks_ms: dict[str, list[float]] = {"reset": [], "step": []}
         self.play_rates: list[float] = []
         self.pressed_at: dict[str, int] = {}
 
@@ -130,7 +133,7 @@ class Student:
         t0 = time.monotonic()
         await self.page.press(control)
         await self.page.wait_for(answered, f"the answer to {control}")
-        self.clicks_ms.append(1000 * (time.monotonic() - t0))
+        self.clicks_ms[control].append(1000 * (time.monotonic() - t0))
 
     async def reset(self) -> None:
         """Reset: answered when the page shows month 0, no pending notice and the new run in its list of runs."""
@@ -147,7 +150,7 @@ class Student:
         await self.page.wait_for(lambda: "▶" in self.page.label(self.page.button("play")), "▶ back")
         self.play_rates.append((self.page.month - start) / max(1e-9, time.monotonic() - t0))
         while self.page.month < month:
-            self.clicks_ms.append(await self.page.step())
+            self.clicks_ms["step"].append(await self.page.step())
 
     async def live_lever(self, control: str, name: str) -> None:
         before = self.page.month
@@ -159,8 +162,9 @@ class Student:
         await self.reset()
         await self.play_to(self.run)
 
-    async def lesson(self) -> float:
-        """Worksheets 1-4 of the 90-minute plan; returns the seconds it took after the page was there."""
+    async def lesson(self, start_after: float = 0.0) -> float:
+        """Worksheets 1-4 of the 90-minute plan, begun ``start_after`` seconds after the page was there; returns its seconds."""
+        await asyncio.sleep(start_after)
         from simulation.viz.settings import available_scenarios
         from simulation.viz.text import MODE_LABELS, t
 
@@ -213,7 +217,8 @@ def danish_controls(student: Student) -> bool:
 
 async def run_class(args) -> dict:
     server, url, env = start_server(args.cull, workers=args.workers, restart_idle_after=args.restart_idle_after)
-    figures: dict = {"sessions": args.sessions, "workers": args.workers, "cull_timeout": env["SOLARA_KERNEL_CULL_TIMEOUT"]}
+    figures: dict = {"sessions": args.sessions, "workers": args.workers, "spread_s": args.spread,
+                     "cull_timeout": env["SOLARA_KERNEL_CULL_TIMEOUT"]}
     try:
         await asyncio.sleep(2)
         figures["rss_before_mb"] = round(rss_mb(server.pid), 1)
@@ -233,29 +238,35 @@ async def run_class(args) -> dict:
                 peak.append(rss_mb(server.pid))
 
         watcher = asyncio.create_task(watch_memory())
-        results = await asyncio.gather(*(s.lesson() for s in students), return_exceptions=True)
+        starts = random.Random(args.sessions).sample(range(1000), len(students))  # the class's order, reproducible
+        results = await asyncio.gather(*(s.lesson(args.spread * k / 1000) for s, k in zip(students, starts, strict=True)),
+                                       return_exceptions=True)
         watcher.cancel()
         failed = [(s.number, repr(r)) for s, r in zip(students, results, strict=True) if isinstance(r, BaseException)]
         done = [r for r in results if not isinstance(r, BaseException)]
-        clicks = [c for s in students for c in s.clicks_ms if c >= 0]
         rates = [r for s in students for r in s.play_rates]
         figures.update({
             "danish_pages": sum(danish), "lessons_completed": len(done), "failures": failed,
             "lesson_s": {"median": round(statistics.median(done), 1), "max": round(max(done), 1)} if done else None,
             "all_done_after_s": round(time.monotonic() - t0, 1),
             "months_per_s_while_playing": {"p10": round(percentile(rates, 0.1), 2), "median": round(percentile(rates, 0.5), 2)},
-            "click_ms": {"p50": round(percentile(clicks, 0.5)), "p90": round(percentile(clicks, 0.9)),
-                         "max": round(max(clicks)), "clicks": len(clicks), "unanswered": sum(c < 0 for s in students for c in s.clicks_ms)},
             "live_levers_pressed_at": sorted({f"{k} {v}" for s in students for k, v in s.pressed_at.items()}),
             "rss_peak_mb": round(max(peak), 1),
         })
+        for control in ("reset", "step"):
+            times = [c for s in students for c in s.clicks_ms[control]]
+            answered = [c for c in times if c >= 0]
+            figures[f"{control}_ms"] = {"p50": round(percentile(answered, 0.5)), "p90": round(percentile(answered, 0.9)),
+                                        "max": round(max(answered)), "clicks": len(times), "unanswered": len(times) - len(answered)
+                                        } if answered else {"clicks": len(times), "unanswered": len(times)}
         print(f"lesson  {len(done)} of {len(students)} students did worksheets 1-4 ({sum(danish)} pages in Danish); "
               f"median {figures['lesson_s']['median'] if done else '-'} s, all done after {figures['all_done_after_s']} s", flush=True)
         print(f"play    months/s while playing: p10 {figures['months_per_s_while_playing']['p10']}, median "
-              f"{figures['months_per_s_while_playing']['median']}", flush=True)
-        print(f"clicks  {figures['click_ms']['clicks']} (Reset, Step): p50 {figures['click_ms']['p50']} ms, p90 "
-              f"{figures['click_ms']['p90']} ms, max {figures['click_ms']['max']} ms; levers pressed at {figures['live_levers_pressed_at']}",
-              flush=True)
+              f"{figures['months_per_s_while_playing']['median']}; live levers pressed at {figures['live_levers_pressed_at']}", flush=True)
+        for control in ("reset", "step"):
+            f = figures[f"{control}_ms"]
+            print(f"{control:7s} {f['clicks']} clicks: p50 {f.get('p50')} ms, p90 {f.get('p90')} ms, max {f.get('max')} ms, "
+                  f"{f['unanswered']} unanswered", flush=True)
         for number, error in failed:
             print(f"        student {number}: {error}", flush=True)
         workers = set(server_processes(server.pid)[1:])
@@ -284,6 +295,8 @@ def main() -> int:
     ap.add_argument("--after", type=float, default=20.0, help="seconds waited beyond culling and restart before the last RSS")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds any one wait may take")
     ap.add_argument("--json", type=Path, help="write the figures to this file")
+    ap.add_argument("--spread", type=float, default=0.0,
+                    help="students begin over this many seconds (default 0: all at once, each click as soon as the last is answered)")
     ap.add_argument("--short", action="store_true", help="the same clicks on runs of a few months (a smoke test, not the lesson)")
     args = ap.parse_args()
     figures = asyncio.run(run_class(args))

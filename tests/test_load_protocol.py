@@ -243,4 +243,5 @@ def test_the_lesson_benchmark_runs(tmp_path):
     figures = json.loads(out.read_text())
     assert figures["lessons_completed"] == 1 and figures["danish_pages"] == 1 and not figures["failures"]
     assert figures["live_levers_pressed_at"] == ["ease 5", "oversteer 3"]
-    assert figures["click_ms"]["unanswered"] == 0 and figures["workers_restarted"] == 1
+    assert figures["reset_ms"]["clicks"] == 10 and figures["step_ms"]["clicks"] == 4  # as the worksheets say
+    assert figures["reset_ms"]["unanswered"] == figures["step_ms"]["unanswered"] == 0 and figures["workers_restarted"] == 1
