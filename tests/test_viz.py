@@ -430,7 +430,6 @@ def test_play_right_after_reset_plays_at_its_speed(page):
         assert state.current_model.value.steps < 40
 
 
-
 def test_a_late_play_thread_of_the_run_before_reset_does_not_stop_the_new_run(page):
     """Reset ends the old run; its play thread, coming late, must leave the new run's ▶ playing.
 
@@ -450,12 +449,25 @@ def test_a_late_play_thread_of_the_run_before_reset_does_not_stop_the_new_run(pa
     play_months(old, 4, threading.Event())  # the old run's thread, late
     assert state.playing.value, "the old run's thread stopped the new run"
     _button(page, "❚❚ Pause").click()
-    # the page's own run, at its end, still stops playing
-    new = state.current_model.value
-    new.running = False
+
+
+def test_play_stops_at_the_end_of_the_pages_own_run_only(model):
+    """(No page here, so no play thread of its own: the rule alone.)"""
+    from simulation.viz.components import stop_playing_at_run_end
+
+    other = BrowserModel(seed=4, settings=StartSettings())
+    state.current_model.set(model)
+    model.running = other.running = False
     state.playing.set(True)
-    play_months(new, 4, threading.Event())
+    stop_playing_at_run_end(other)  # not the page's run
+    assert state.playing.value
+    stop_playing_at_run_end(model)  # the page's run has ended
     assert not state.playing.value
+    state.playing.set(True)
+    model.release()  # Reset released it (and stopped playing itself); a new ▶ must stay
+    stop_playing_at_run_end(model)
+    assert state.playing.value
+
 
 def test_a_reset_during_a_play_threads_month_leaves_the_new_run_playable(page, monkeypatch):
     """Reset arriving while a play thread shows its month: the new run is at month 0 with ▶ enabled.
@@ -482,6 +494,32 @@ def test_a_reset_during_a_play_threads_month_leaves_the_new_run_playable(page, m
     assert not state.run_over.value
     assert not _button(page, "▶ Play").disabled
     assert _month(page) == "Month 0 of 240 (0.0 years)"
+
+
+def test_a_reset_during_a_full_redraw_leaves_the_new_run_playable(page, monkeypatch):
+    """Reset between the redraw's reading of the run and its "run over?": the new run is not over."""
+    from simulation.viz import components
+
+    real_tick, pressed = components.tick, []
+
+    class TickThenReset:
+        @property
+        def value(self):
+            return real_tick.value
+
+        def set(self, value):
+            real_tick.set(value)
+            if not pressed:
+                pressed.append(True)
+                _button(page, "Reset").click()
+
+    old = state.current_model.value
+    old.step()
+    monkeypatch.setattr(components, "tick", TickThenReset())
+    components._full_render()  # a play thread's redraw of the old run, Reset coming in the middle
+    assert pressed and old.released and state.current_model.value is not old
+    assert not state.run_over.value
+    assert not _button(page, "▶ Play").disabled
 
 
 def test_start_settings_wait_for_reset(page):

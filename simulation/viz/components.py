@@ -252,7 +252,12 @@ def _full_render() -> None:
     """
     model = current_model.value
     tick.set(tick.value + 1)
-    run_over.set(model is not None and not model.running)
+    if model is None:
+        run_over.set(False)
+        return
+    with model.lock:  # Reset releases a run under its lock before it draws the next
+        if not model.released:  # else the run that replaced it has been drawn already
+            run_over.set(not model.running)
 
 
 def reset(rc=None) -> None:
