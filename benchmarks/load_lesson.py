@@ -45,14 +45,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.load_page import (  # noqa: E402
+    memory_after_fresh_workers,
     percentile,
     rss_mb,
-    seconds_until_fresh_workers,
-    server_processes,
     start_server,
     stop_server,
 )
-from benchmarks.load_protocol import PageSession, ProtocolError  # noqa: E402
+from benchmarks.load_protocol import PLAY_SIGNS, PageSession, ProtocolError  # noqa: E402
 
 #: Worksheet 4's groups: the lever each sets (name, value), as in the worksheet's table.
 GROUP_LEVERS = {
@@ -147,7 +146,7 @@ class Student:
         await self.page.press("play")
         await self.page.wait_for(lambda: self.page.month >= target, f"month {target}", timeout=max(60.0, 2.0 * (target - start)))
         await self.page.press("pause")
-        await self.page.wait_for(lambda: "▶" in self.page.label(self.page.button("play")), "▶ back")
+        await self.page.wait_for(lambda: PLAY_SIGNS["play"] in self.page.label(self.page.button("play")), "▶ back")
         self.play_rates.append((self.page.month - start) / max(1e-9, time.monotonic() - t0))
         while self.page.month < month:
             self.clicks_ms["step"].append(await self.page.step())
@@ -269,13 +268,9 @@ async def run_class(args) -> dict:
                   f"{f['unanswered']} unanswered", flush=True)
         for number, error in failed:
             print(f"        student {number}: {error}", flush=True)
-        workers = set(server_processes(server.pid)[1:])
         await asyncio.gather(*(s.page.close(beacon=True) for s in students), return_exceptions=True)
-        wait = seconds_until_fresh_workers(env, args.restart_idle_after) + args.after
-        print(f"memory  before {figures['rss_before_mb']} MB, peak {figures['rss_peak_mb']} MB; waiting {wait:.0f} s ...", flush=True)
-        await asyncio.sleep(wait)
-        figures["rss_after_mb"] = round(rss_mb(server.pid), 1)
-        figures["workers_restarted"] = len(workers - set(server_processes(server.pid)[1:]))
+        print(f"memory  before {figures['rss_before_mb']} MB, peak {figures['rss_peak_mb']} MB", flush=True)
+        figures.update(await memory_after_fresh_workers(server, env, args.restart_idle_after, args.after))
         print(f"memory  after the class: {figures['rss_after_mb']} MB; {figures['workers_restarted']} of {args.workers} "
               "workers replaced by fresh ones", flush=True)
     finally:

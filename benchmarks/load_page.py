@@ -145,6 +145,21 @@ def seconds_until_fresh_workers(env: dict, restart_idle_after: float | None) -> 
     return parse_timedelta(env["SOLARA_KERNEL_CULL_TIMEOUT"]) + 1.25 * restart + 10
 
 
+async def memory_after_fresh_workers(server: subprocess.Popen, env: dict, restart_idle_after: float | None,
+                                     after: float) -> dict:
+    """Once every page of a class has closed: wait out the culling and the idle workers' replacement, then read memory.
+
+    Returns ``rss_after_mb`` (the server's processes), ``rss_after_wait_s`` and ``workers_restarted``
+    (how many of the class's workers were replaced by fresh ones).
+    """
+    workers_in_class = set(server_processes(server.pid)[1:])
+    wait = seconds_until_fresh_workers(env, restart_idle_after) + after
+    print(f"memory  waiting {wait:.0f} s for the culling and the idle workers' restart ...", flush=True)
+    await asyncio.sleep(wait)
+    return {"rss_after_mb": round(rss_mb(server.pid), 1), "rss_after_wait_s": round(wait),
+            "workers_restarted": len(workers_in_class - set(server_processes(server.pid)[1:]))}
+
+
 def start_server(cull: str | None = None, wait: float = 90.0, log: Path | None = None,
                  extra_env: dict[str, str] | None = None, workers: int = 1,
                  restart_idle_after: float | None = None) -> tuple[subprocess.Popen, str, dict]:
@@ -399,15 +414,10 @@ async def run(args) -> dict:
             # 4. memory after everyone left
             figures["rss_peak_mb"] = round(peak, 1)
             figures["rss_closed_mb"] = round(rss_mb(server.pid), 1)
-            workers_in_class = set(server_processes(server.pid)[1:])
-            wait = seconds_until_fresh_workers(env, args.restart_idle_after) + args.after
             print(f"memory  before {figures['rss_before_mb']} MB, peak {figures['rss_peak_mb']} MB, just closed "
-                  f"{figures['rss_closed_mb']} MB; waiting {wait:.0f} s for the culling and the idle workers' restart ...",
-                  flush=True)
-            await asyncio.sleep(wait)
-            figures["rss_after_mb"] = round(rss_mb(server.pid), 1)
-            figures["rss_after_wait_s"] = round(wait)
-            figures["workers_restarted"] = len(workers_in_class - set(server_processes(server.pid)[1:]))
+                  f"{figures['rss_closed_mb']} MB", flush=True)
+            figures.update(await memory_after_fresh_workers(server, env, args.restart_idle_after, args.after))
+            wait = figures["rss_after_wait_s"]
             figures["sessions_on_server_after"] = live_sessions(url) if args.workers == 1 else None
             left = (f"{figures['sessions_on_server_after']} sessions left on the server; " if args.workers == 1 else "")
             print(f"memory  {wait:.0f} s after the last page closed: {figures['rss_after_mb']} MB; {left}"
